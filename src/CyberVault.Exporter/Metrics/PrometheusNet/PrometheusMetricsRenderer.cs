@@ -172,7 +172,8 @@ internal sealed class PrometheusMetricsRenderer
                 }
             }
 
-            foreach (var (labelValues, value) in desired)
+            // Sorted, so new children (and thus the output) appear in a stable order, not the snapshot's hash order.
+            foreach (var (labelValues, value) in desired.OrderBy(kv => kv.Key, LabelValuesComparer.Instance))
             {
                 Set(labelValues, value);
             }
@@ -215,9 +216,28 @@ internal sealed class PrometheusMetricsRenderer
         }
     }
 
-    private sealed class LabelValuesComparer : IEqualityComparer<string[]>
+    private sealed class LabelValuesComparer : IEqualityComparer<string[]>, IComparer<string[]>
     {
         public static readonly LabelValuesComparer Instance = new();
+
+        public int Compare(string[]? x, string[]? y)
+        {
+            if (x is null || y is null)
+            {
+                return (x is null ? 0 : 1) - (y is null ? 0 : 1);
+            }
+
+            for (var i = 0; i < Math.Min(x.Length, y.Length); i++)
+            {
+                var c = string.CompareOrdinal(x[i], y[i]);
+                if (c != 0)
+                {
+                    return c;
+                }
+            }
+
+            return x.Length.CompareTo(y.Length);
+        }
 
         public bool Equals(string[]? x, string[]? y) =>
             ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
