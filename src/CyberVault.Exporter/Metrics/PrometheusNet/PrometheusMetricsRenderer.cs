@@ -58,7 +58,12 @@ internal sealed class PrometheusMetricsRenderer
                         descriptor.Name,
                         descriptor.Help,
                         labelNames,
-                        new HistogramConfiguration { Buckets = descriptor.Buckets.ToArray() }));
+                        new HistogramConfiguration
+                        {
+                            Buckets = descriptor.Buckets.ToArray(),
+                            // Exemplars only show in OpenMetrics, which /metrics does not offer; skip capturing trace ids.
+                            ExemplarBehavior = ExemplarBehavior.NoExemplars(),
+                        }));
                     break;
                 default:
                     throw new InvalidOperationException($"Metric {descriptor.Name} has an unsupported kind {descriptor.Kind}.");
