@@ -729,7 +729,7 @@ internal static class ConfigLoader
         {
             if (webhookPaths.TryGetValue(webhookPath, out var first))
             {
-                Error(node, path, $"{webhookPath} is already the webhook path of targets[{first.ToString(CultureInfo.InvariantCulture)}]; paths must be unique");
+                Error(node, path, $"{webhookPath} is already the webhook path of targets[{first.ToString(CultureInfo.InvariantCulture)}]; paths must be unique (compared ignoring case)");
                 return;
             }
 

@@ -15,8 +15,10 @@ internal static class YamlDuplicateKeys
         var errors = new List<ConfigError>();
         var parser = new Parser(new StringReader(yaml));
         var stack = new Stack<Frame>();
-        while (parser.MoveNext())
+        var last = Mark.Empty;
+        while (MoveNext(parser, last))
         {
+            last = parser.Current!.End;
             switch (parser.Current)
             {
                 case MappingStart:
@@ -56,6 +58,22 @@ internal static class YamlDuplicateKeys
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// YamlDotNet's scanner throws plain exceptions on some malformed input (e.g. an unclosed flow list
+    /// spanning lines); those become a located <see cref="YamlException"/> like every other syntax error.
+    /// </summary>
+    private static bool MoveNext(Parser parser, Mark last)
+    {
+        try
+        {
+            return parser.MoveNext();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
+        {
+            throw new YamlException(last, last, "the document cannot be parsed after this point (an unclosed [, {, or quote?)", e);
+        }
     }
 
     private static string ChildPath(Stack<Frame> stack)
