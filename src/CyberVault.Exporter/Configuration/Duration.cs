@@ -66,6 +66,12 @@ internal static class Duration
                 return false;
             }
 
+            if (position < text.Length && !char.IsAsciiLetter(text[position]))
+            {
+                error = $"unexpected \"{text[position]}\"; durations are whole numbers with units, e.g. 1s500ms";
+                return false;
+            }
+
             var unitStart = position;
             while (position < text.Length && char.IsAsciiLetter(text[position]))
             {
