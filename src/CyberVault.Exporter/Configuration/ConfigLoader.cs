@@ -64,17 +64,25 @@ internal static class ConfigLoader
 
         IReadOnlyList<ConfigError> duplicates;
         var stream = new YamlStream();
+        var parser = new TrackingParser(new Parser(new StringReader(yaml)));
         try
         {
             duplicates = YamlDuplicateKeys.Find(yaml, sourceName);
             if (duplicates.Count == 0)
             {
-                stream.Load(new StringReader(yaml));
+                stream.Load(parser);
             }
         }
         catch (YamlException e)
         {
             throw new ConfigException([new ConfigError(sourceName, ToInt(e.Start.Line), ToInt(e.Start.Column), "", $"YAML syntax error: {e.Message}")]);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
+        {
+            // YamlDotNet's representation model throws plain exceptions on a few constructs (found by fuzzing);
+            // they are still the file's fault and must read as one located error, not a crash.
+            var at = parser.Last;
+            throw new ConfigException([new ConfigError(sourceName, Math.Max(1, ToInt(at.Line)), Math.Max(1, ToInt(at.Column)), "", $"YAML the exporter cannot read near here: {e.Message}")]);
         }
 
         if (duplicates.Count > 0)
@@ -1078,4 +1086,23 @@ internal static class ConfigLoader
     }
 
     private sealed record Entry(YamlScalarNode Key, YamlNode Value);
+
+    /// <summary>Remembers where the parser was, to locate the representation model's unlocated exceptions.</summary>
+    private sealed class TrackingParser(IParser inner) : IParser
+    {
+        public Mark Last { get; private set; } = Mark.Empty;
+
+        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            var moved = inner.MoveNext();
+            if (inner.Current is { } current)
+            {
+                Last = current.Start;
+            }
+
+            return moved;
+        }
+    }
 }
