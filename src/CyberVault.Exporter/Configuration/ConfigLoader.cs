@@ -423,7 +423,7 @@ internal static class ConfigLoader
                 }
 
                 var name = scalar.Value ?? "";
-                if (name.StartsWith("cv_live_", StringComparison.Ordinal) || name.StartsWith("cv_test_", StringComparison.Ordinal))
+                if (LooksLikeApiKey(name))
                 {
                     Error(scalar, envPath, "looks like an API key, not the name of an environment variable (value not shown); put the key in the variable and name the variable here");
                     return null;
@@ -1011,6 +1011,9 @@ internal static class ConfigLoader
             node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any } scalar
             && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
 
+        private static bool LooksLikeApiKey(string value) =>
+            value.Contains("cv_live_", StringComparison.OrdinalIgnoreCase) || value.Contains("cv_test_", StringComparison.OrdinalIgnoreCase);
+
         private static bool IsEnvironmentName(string name) =>
             name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
@@ -1046,6 +1049,12 @@ internal static class ConfigLoader
             }
 
             var value = scalar.Value ?? "";
+            if (LooksLikeApiKey(value))
+            {
+                // A key pasted into the wrong field must not reach a log through its error message.
+                return "the value (not shown: it looks like an API key)";
+            }
+
             if (value.Length > MaxShown)
             {
                 value = string.Concat(value.AsSpan(0, MaxShown), "…");
@@ -1057,6 +1066,11 @@ internal static class ConfigLoader
         /// <summary>A URL for an error message with anything that may be a credential replaced by ***.</summary>
         private static string ShowUrl(string text, Uri? uri)
         {
+            if (LooksLikeApiKey(text))
+            {
+                return "the value (not shown: it looks like an API key)";
+            }
+
             if (uri is null)
             {
                 return text.Contains('@', StringComparison.Ordinal) || text.Contains('?', StringComparison.Ordinal)

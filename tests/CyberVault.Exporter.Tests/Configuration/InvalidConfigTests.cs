@@ -115,6 +115,22 @@ public class InvalidConfigTests
         Assert.DoesNotContain(secret, error.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("tier: cv_live_8xK9mP2nQ7vR4wL1", "targets[0].tier: the value (not shown: it looks like an API key) is not a tier")]
+    [InlineData("base_url: https://api.cybervault.io/v2?key=cv_live_8xK9mP2nQ7vR4wL1", "targets[0].base_url: the value (not shown: it looks like an API key) must not have a query string")]
+    [InlineData("polling: {max_staleness: cv_live_8xK9mP2nQ7vR4wL1}", "targets[0].polling.max_staleness: the value (not shown: it looks like an API key) is not a duration")]
+    public void A_key_pasted_into_the_wrong_field_is_not_echoed(string line, string expected)
+    {
+        var yaml = $"targets:\n  - name: a\n    base_url: https://x.example/v2\n    tier: starter\n    {line}\n"
+            .Replace("    tier: starter\n    tier:", "    tier:", StringComparison.Ordinal)
+            .Replace("    base_url: https://x.example/v2\n    tier: starter\n    base_url:", "    tier: starter\n    base_url:", StringComparison.Ordinal);
+
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml, "x.yml"));
+
+        Assert.Contains(error.Errors, e => e.ToString().Contains(expected, StringComparison.Ordinal));
+        Assert.DoesNotContain("8xK9mP2nQ7vR4wL1", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_missing_file_is_one_error_naming_the_file()
     {
