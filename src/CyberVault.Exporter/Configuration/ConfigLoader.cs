@@ -654,6 +654,7 @@ internal static class ConfigLoader
 
             var secretFiles = new List<string>();
             var secretsPath = Join(path, "secret_files");
+            var beforeSecrets = Errors.Count;
             if (keys.TryGetValue("secret_files", out var secretsEntry))
             {
                 var items = ReadStringList(secretsEntry.Value, secretsPath);
@@ -672,7 +673,8 @@ internal static class ConfigLoader
                 }
             }
 
-            if (enabled == true && secretFiles.Count == 0 && Errors.Count == before)
+            // When the list itself was wrong, that error already says what to fix.
+            if (enabled == true && secretFiles.Count == 0 && Errors.Count == beforeSecrets)
             {
                 var at = secretsEntry?.Value ?? (YamlNode)mapping;
                 Error(at, secretsPath, "an enabled webhook needs at least one secret file: unsigned events are never accepted");

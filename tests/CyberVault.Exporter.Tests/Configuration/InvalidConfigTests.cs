@@ -227,6 +227,8 @@ public class InvalidConfigTests
     [InlineData("webhook: {dedupe_window: 0}", "targets[0].webhook.dedupe_window: 0 is below the minimum 1s")]
     [InlineData("webhook: {enabled: true, secret_files: []}", "targets[0].webhook.secret_files: an enabled webhook needs at least one secret file")]
     [InlineData("webhook: {secret_files: [a, a]}", "targets[0].webhook.secret_files[1]: a is listed twice")]
+    [InlineData("webhook: {enabled: true, path: metrics}", "targets[0].webhook.secret_files: an enabled webhook needs at least one secret file")]
+    [InlineData("webhook: {enabled: true, path: metrics}", "targets[0].webhook.path: metrics must start with /")]
     [InlineData("<<: {tier: starter}", "targets[0].<<: YAML merge keys are not supported")]
     public void A_wrong_type_or_value_names_the_key_and_the_value(string extraLine, string expected)
     {
