@@ -10,6 +10,9 @@ internal sealed record WebConfig(string ListenAddress)
     public const int DefaultPort = 9878;
 
     public const string DefaultListenAddress = ":9878";
+
+    /// <summary>The validated <see cref="ListenAddress"/> text, parsed into what Kestrel binds to.</summary>
+    public ListenEndpoint Endpoint => ListenEndpoint.Parse(ListenAddress);
 }
 
 /// <summary>One CyberVault API key in one region: the unit of polling, budget and the <c>target</c> label.</summary>
@@ -35,6 +38,40 @@ internal sealed record TargetConfig
     public bool AllowInsecureHttp { get; init; }
 
     public required PollingConfig Polling { get; init; }
+
+    private readonly WebhookConfig? webhook;
+
+    /// <summary>The webhook receiver of this target; disabled (at <c>/webhooks/&lt;name&gt;</c>) unless configured.</summary>
+    public WebhookConfig Webhook
+    {
+        get => webhook ?? WebhookConfig.DisabledFor(Name);
+        init => webhook = value;
+    }
+}
+
+/// <summary>Signed CyberVault events pushed to the exporter (issue 4).</summary>
+internal sealed record WebhookConfig
+{
+    public const string PathPrefix = "/webhooks/";
+    public const int DefaultMaxBodyBytes = 262144;
+    public const int MaxMaxBodyBytes = 10 * 1024 * 1024;
+    public static readonly TimeSpan DefaultDedupeWindow = TimeSpan.FromMinutes(10);
+
+    public bool Enabled { get; init; }
+
+    /// <summary>Absolute request path, e.g. /webhooks/production; unique across targets.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Files each holding one HMAC secret; every one is tried, so a secret rotates without downtime.</summary>
+    public IReadOnlyList<string> SecretFiles { get; init; } = [];
+
+    public int MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
+
+    public TimeSpan DedupeWindow { get; init; } = DefaultDedupeWindow;
+
+    public static string DefaultPathFor(string targetName) => PathPrefix + targetName;
+
+    public static WebhookConfig DisabledFor(string targetName) => new() { Path = DefaultPathFor(targetName) };
 }
 
 internal sealed record ApiKeySource(string? File, string? EnvironmentVariable)
