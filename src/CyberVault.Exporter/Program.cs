@@ -1,1 +1,3 @@
-Console.WriteLine("placeholder");
+using CyberVault.Exporter.Hosting;
+
+return await ExporterHost.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -1,0 +1,152 @@
+using System.Net;
+using CyberVault.Exporter.Configuration;
+using CyberVault.Exporter.Logging;
+using CyberVault.Exporter.Metrics;
+using CyberVault.Exporter.Polling;
+using CyberVault.Exporter.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace CyberVault.Exporter.Hosting;
+
+/// <summary>Turns a command line into a running exporter (or a config check, version or help answer).</summary>
+internal static class ExporterHost
+{
+    /// <summary>How long SIGTERM waits for in-flight API calls to be cancelled and the server to stop.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(4);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        CommandLineOptions options;
+        try
+        {
+            options = CommandLine.Parse(args);
+        }
+        catch (CommandLineException ex)
+        {
+            await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            await stderr.WriteLineAsync($"Run '{CommandLine.ProgramName} --help' for the flags.").ConfigureAwait(false);
+            return 2;
+        }
+
+        if (options.ShowHelp)
+        {
+            await stdout.WriteAsync(CommandLine.HelpText).ConfigureAwait(false);
+            return 0;
+        }
+
+        if (options.ShowVersion)
+        {
+            await stdout.WriteLineAsync(VersionText()).ConfigureAwait(false);
+            return 0;
+        }
+
+        if (options.ConfigCheck)
+        {
+            return ConfigCheck.CheckFile(options.ConfigFile, stdout);
+        }
+
+        DemoEnvironment? demo = null;
+        try
+        {
+            ExporterConfig config;
+            if (options.Demo)
+            {
+                demo = await DemoEnvironment.StartAsync(TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+                config = demo.Config;
+            }
+            else
+            {
+                try
+                {
+                    config = ConfigLoader.Load(options.ConfigFile);
+                }
+                catch (ConfigException ex)
+                {
+                    ConfigCheck.PrintErrors(ex.Errors, stderr);
+                    return 1;
+                }
+            }
+
+            await using var app = Build(options, config);
+            if (demo is not null)
+            {
+                await stdout.WriteLineAsync(
+                    $"demo: simulator at {demo.SimulatorUrl} (live mode); exporter on {options.EffectiveListenAddress(config)} - open /metrics").ConfigureAwait(false);
+            }
+
+            await app.RunAsync().ConfigureAwait(false);
+            return 0;
+        }
+        finally
+        {
+            if (demo is not null)
+            {
+                await demo.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Builds the web application: logging, Kestrel on the listen address, polling, metrics and endpoints.</summary>
+    /// <param name="configure">Lets tests replace services (e.g. the TimeProvider) before the app is built.</param>
+    public static WebApplication Build(CommandLineOptions options, ExporterConfig config, Action<IServiceCollection>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(config);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = CommandLine.ProgramName,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        ConfigureLogging(builder.Logging, options);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            options.EffectiveListenAddress(config).Listen(kestrel, null);
+        });
+
+        configure?.Invoke(builder.Services);
+        // Web first: it registers the Prometheus IApiRequestObserver that the API client then picks up.
+        builder.Services.AddExporterWeb([.. config.Targets.Select(t => t.Name)]);
+        builder.Services.AddCyberVaultPolling(config);
+
+        var app = builder.Build();
+        app.MapExporterEndpoints();
+        return app;
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, CommandLineOptions options)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(options.LogLevel);
+        // ASP.NET Core's per-request logs are noise at info; they show at debug for whoever asks.
+        logging.AddFilter("Microsoft", options.LogLevel <= LogLevel.Debug ? options.LogLevel : LogLevel.Warning);
+        logging.AddFilter("System.Net.Http", options.LogLevel <= LogLevel.Debug ? options.LogLevel : LogLevel.Warning);
+        logging.AddFilter("Polly", options.LogLevel <= LogLevel.Debug ? options.LogLevel : LogLevel.Warning);
+        if (options.LogFormat == LogFormat.Json)
+        {
+            logging.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            });
+        }
+        else
+        {
+            logging.AddConsole(o => o.FormatterName = LogfmtConsoleFormatter.FormatterName);
+            logging.AddConsoleFormatter<LogfmtConsoleFormatter, ConsoleFormatterOptions>();
+        }
+    }
+
+    internal static string VersionText()
+    {
+        var build = BuildInfo.Current;
+        return $"{CommandLine.ProgramName} version {build.Version} (revision {build.Revision}, {build.Runtime})";
+    }
+}
