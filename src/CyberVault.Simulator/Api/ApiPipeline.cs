@@ -91,14 +91,20 @@ internal sealed class ApiPipeline(
                 await WriteTooManyAsync(context, (int)Math.Ceiling(r.RetryAfter.TotalSeconds)).ConfigureAwait(false);
                 return;
             case Slow s:
+                Task wait = Task.Delay(s.Delay, time, context.RequestAborted);
+                faults.SlowWaitStarted();
                 try
                 {
-                    await Task.Delay(s.Delay, time, context.RequestAborted).ConfigureAwait(false);
+                    await wait.ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
                 {
                     context.Items[StatusOverrideItem] = 0;
                     return;
+                }
+                finally
+                {
+                    faults.SlowWaitEnded();
                 }
                 await RunEndpointAsync(context, next).ConfigureAwait(false);
                 return;
@@ -121,7 +127,8 @@ internal sealed class ApiPipeline(
                 context.Response.ContentLength = body.Length;
                 await context.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2), context.RequestAborted).ConfigureAwait(false);
                 await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-                context.Abort();
+                // Returning short of the declared length makes Kestrel close the connection after sending
+                // what was written (a FIN); an Abort() here would reset it and could discard the partial body.
                 return;
             }
             case DropConnection:
