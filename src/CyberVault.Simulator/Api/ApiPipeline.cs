@@ -19,6 +19,7 @@ internal sealed class ApiPipeline(
     bool controlEnabled)
 {
     private const string StatusOverrideItem = "cv.logged_status";
+    private const string RateStateItem = "cv.rate_state";
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -56,6 +57,18 @@ internal sealed class ApiPipeline(
         {
             await HandleAuthenticatedAsync(context, next, key).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            // A simulator bug must still look like the API: a JSON 500, never an empty body or a stack trace.
+            Log.UnhandledError(logger, ex);
+            context.Response.Clear();
+            if (context.Items.TryGetValue(RateStateItem, out object? state) && state is RateLimitState rate)
+            {
+                SetRateLimitHeaders(context.Response, rate);
+            }
+            await ApiResponses.WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "internal_error", "Unexpected simulator error.")
+                .ConfigureAwait(false);
+        }
         finally
         {
             Record(context, started, key.KeyId);
@@ -66,6 +79,7 @@ internal sealed class ApiPipeline(
     {
         RateDecision decision = rateLimits.TryAcquire(key);
         SetRateLimitHeaders(context.Response, decision.State);
+        context.Items[RateStateItem] = decision.State;
         if (!decision.Admitted)
         {
             await WriteTooManyAsync(context, decision.RetryAfterSeconds).ConfigureAwait(false);

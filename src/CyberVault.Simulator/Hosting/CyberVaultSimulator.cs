@@ -100,7 +100,12 @@ public sealed class CyberVaultSimulator : IAsyncDisposable
                 Args = [],
                 ApplicationName = typeof(CyberVaultSimulator).Assembly.GetName().Name,
                 ContentRootPath = AppContext.BaseDirectory,
+                // Never the developer exception page (it would show stack traces to clients).
+                EnvironmentName = "Production",
             });
+            // Hosted inside another app (the exporter's demo mode), the simulator must not pick up that app's
+            // appsettings.json or ASPNETCORE_* settings (e.g. Kestrel endpoints): everything comes from options.
+            builder.Configuration.Sources.Clear();
             builder.Logging.ClearProviders();
             options.ConfigureLogging?.Invoke(builder.Logging);
             builder.WebHost.UseKestrelHttpsConfiguration();
@@ -148,7 +153,7 @@ public sealed class CyberVaultSimulator : IAsyncDisposable
             Task liveLoop = options.Scenario.Live
                 ? RunLiveAsync(parts.World, time, options.Scenario.LiveTickInterval, logger, stopping.Token)
                 : Task.CompletedTask;
-            Log.Started(logger, baseUrl, plain);
+            Log.Started(logger, baseUrl, plain?.ToString() ?? "none");
             return new CyberVaultSimulator(app, certificates, stopping, liveLoop, baseUrl, plain, generatedKey, parts);
         }
         catch

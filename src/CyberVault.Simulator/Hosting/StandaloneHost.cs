@@ -76,7 +76,18 @@ internal static class StandaloneHost
             return 2;
         }
 
-        await using CyberVaultSimulator simulator = await CyberVaultSimulator.StartAsync(options).ConfigureAwait(false);
+        CyberVaultSimulator simulator;
+        try
+        {
+            simulator = await CyberVaultSimulator.StartAsync(options).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException)
+        {
+            // Bad figures (e.g. --tier custom without --rpm/--burst) or a port already in use.
+            await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        await using CyberVaultSimulator running = simulator;
         await File.WriteAllTextAsync(caOut, simulator.CaCertificatePem).ConfigureAwait(false);
         (int perMinute, int burstAllowance) = tier == SimulatedTier.Custom ? (rpm!.Value, burst!.Value) : RateLimitRegistry.TierLimits(tier);
         // The key is a simulator key, printed on purpose so the curl line below works as-is.
