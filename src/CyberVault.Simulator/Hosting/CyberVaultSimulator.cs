@@ -153,7 +153,8 @@ public sealed class CyberVaultSimulator : IAsyncDisposable
             Task liveLoop = options.Scenario.Live
                 ? RunLiveAsync(parts.World, time, options.Scenario.LiveTickInterval, logger, stopping.Token)
                 : Task.CompletedTask;
-            Log.Started(logger, baseUrl, plain?.ToString() ?? "none");
+            string plainText = plain?.ToString() ?? "none";
+            Log.Started(logger, baseUrl, plainText);
             return new CyberVaultSimulator(app, certificates, stopping, liveLoop, baseUrl, plain, generatedKey, parts);
         }
         catch
