@@ -240,8 +240,9 @@ internal sealed class ApiPipeline(
         int status = context.Items.TryGetValue(StatusOverrideItem, out object? overridden) && overridden is int code
             ? code
             : context.Response.StatusCode;
-        string path = context.Request.Path.Value ?? "/";
-        log.Add(new RequestRecord(started, context.Request.Method, path, context.Request.QueryString.Value ?? string.Empty, status, keyId));
+        string path = rateLimits.Redact(context.Request.Path.Value ?? "/");
+        string query = rateLimits.Redact(context.Request.QueryString.Value ?? string.Empty);
+        log.Add(new RequestRecord(started, context.Request.Method, path, query, status, keyId));
         Log.Request(logger, context.Request.Method, path, status, keyId);
     }
 }

@@ -40,12 +40,17 @@ public sealed class RequestLogTests
 
         (await h.Client.GetAsync("status", ct)).Dispose();
         (await h.Client.GetAsync("alerts?limit=1", ct)).Dispose();
+        // A careless client that also puts its key in the URL.
+        (await h.Client.GetAsync("alerts?api_key=cv_live_8xK9mP2nQ7vR4wL1&limit=1", ct)).Dispose();
+        (await h.CreateClient(null).GetAsync("cv_live_8xK9mP2nQ7vR4wL1/status", ct)).Dispose();
         h.Simulator.RateLimits.SpendAsOtherClient(h.Key, 20);
         using HttpResponseMessage limited = await h.Client.GetAsync("status", ct);
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
 
         string everything = JsonSerializer.Serialize(h.Simulator.Requests.Snapshot().Select(r => r.ToString()));
         Assert.DoesNotContain("8xK9mP2nQ7vR4wL1", everything, StringComparison.Ordinal);
-        Assert.All(h.Simulator.Requests.Snapshot(), r => Assert.Equal("key-1", r.KeyId));
+        Assert.Equal(["key-1", "key-1", "key-1", null, "key-1"], h.Simulator.Requests.Snapshot().Select(r => r.KeyId));
+        Assert.Equal("?api_key=[redacted]&limit=1", h.Simulator.Requests.Snapshot()[2].Query);
+        Assert.Equal("/v2/[redacted]/status", h.Simulator.Requests.Snapshot()[3].Path);
     }
 }

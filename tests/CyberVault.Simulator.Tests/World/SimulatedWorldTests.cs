@@ -156,4 +156,22 @@ public sealed class SimulatedWorldTests
         Assert.True(h.Simulator.World.CountAlerts(null, null) > initial);
         Assert.True(h.Simulator.World.LastScan > initialScan);
     }
+
+    [Fact]
+    public void A_duplicate_folds_into_the_newest_open_alert_and_survives_resolving_one_of_several()
+    {
+        var time = new FakeTimeProvider(Start);
+        SimulatedWorld world = NewWorld(new ScenarioOptions { AlertsPerSeverityAndStatus = 0 }, time);
+        Alert older = world.AddAlert("high", "open", "xss", "srv_1");
+        Alert newer = world.AddAlert("high", "open", "xss", "srv_1");
+
+        Assert.Equal((newer, false), world.CreateOrFold("high", "xss", "srv_1"));
+        world.ResolveAlert(newer.Id);
+        Assert.Equal((older, false), world.CreateOrFold("high", "xss", "srv_1"));
+        world.ResolveAlert(older.Id);
+        (Alert created, bool isNew) = world.CreateOrFold("high", "xss", "srv_1");
+        Assert.True(isNew);
+        Assert.Equal(3, world.CountAlerts(null, null));
+        Assert.Equal("open", created.Status);
+    }
 }
