@@ -16,7 +16,8 @@ internal sealed class ApiPipeline(
     TimeProvider time,
     ILogger logger,
     Func<Uri> httpsOrigin,
-    bool controlEnabled)
+    bool controlEnabled,
+    CancellationToken stopping)
 {
     private const string StatusOverrideItem = "cv.logged_status";
     private const string RateStateItem = "cv.rate_state";
@@ -105,21 +106,27 @@ internal sealed class ApiPipeline(
                 await WriteTooManyAsync(context, (int)Math.Ceiling(r.RetryAfter.TotalSeconds)).ConfigureAwait(false);
                 return;
             case Slow s:
-                Task wait = Task.Delay(s.Delay, time, context.RequestAborted);
+            {
+                // Shutting down ends the wait too: a held request must not delay disposal (which, with a
+                // FakeTimeProvider nobody advances, would otherwise wait for Kestrel's drain timeout).
+                using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+                Task wait = Task.Delay(s.Delay, time, cancel.Token);
                 faults.SlowWaitStarted();
                 try
                 {
                     await wait.ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
                 {
                     context.Items[StatusOverrideItem] = 0;
+                    context.Abort();
                     return;
                 }
                 finally
                 {
                     faults.SlowWaitEnded();
                 }
+            }
                 await RunEndpointAsync(context, next).ConfigureAwait(false);
                 return;
             case RepeatCursor:

@@ -137,7 +137,8 @@ public sealed class CyberVaultSimulator : IAsyncDisposable
 
             Uri? httpsOrigin = null;
             var pipeline = new ApiPipeline(parts.RateLimits, parts.Faults, parts.Requests, time, logger,
-                () => httpsOrigin ?? throw new InvalidOperationException("The simulator has not started."), options.EnableControlEndpoint);
+                () => httpsOrigin ?? throw new InvalidOperationException("The simulator has not started."), options.EnableControlEndpoint,
+                app.Lifetime.ApplicationStopping);
             app.Use(pipeline.InvokeAsync);
             new ApiEndpoints(parts.World, new AlertCursorCodec()).Map(app);
             if (options.EnableControlEndpoint)

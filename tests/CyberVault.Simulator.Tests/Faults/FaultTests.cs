@@ -80,6 +80,23 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task Disposing_the_simulator_releases_a_request_held_by_Slow_promptly()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        SimHarness h = await SimHarness.StartAsync(cancellationToken: ct);
+        h.Simulator.Faults.Enqueue(new Slow(TimeSpan.FromHours(1)));
+        Task<HttpResponseMessage> pending = h.Client.GetAsync("status", ct);
+        await SimHarness.WaitUntilAsync(() => h.Simulator.Faults.SlowRequestsWaiting == 1, ct);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await h.Simulator.DisposeAsync(); // the simulator alone: disposing the client would abort the request itself
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"disposal took {clock.Elapsed}");
+        await Assert.ThrowsAnyAsync<Exception>(() => pending);
+        await h.DisposeAsync();
+    }
+
+    [Fact]
     public async Task MalformedJson_keeps_the_status_and_content_type_but_the_body_does_not_parse()
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
