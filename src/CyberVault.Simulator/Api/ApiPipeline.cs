@@ -106,27 +106,27 @@ internal sealed class ApiPipeline(
                 await WriteTooManyAsync(context, (int)Math.Ceiling(r.RetryAfter.TotalSeconds)).ConfigureAwait(false);
                 return;
             case Slow s:
-            {
-                // Shutting down ends the wait too: a held request must not delay disposal (which, with a
-                // FakeTimeProvider nobody advances, would otherwise wait for Kestrel's drain timeout).
-                using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-                Task wait = Task.Delay(s.Delay, time, cancel.Token);
-                faults.SlowWaitStarted();
-                try
                 {
-                    await wait.ConfigureAwait(false);
+                    // Shutting down ends the wait too: a held request must not delay disposal (which, with a
+                    // FakeTimeProvider nobody advances, would otherwise wait for Kestrel's drain timeout).
+                    using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+                    Task wait = Task.Delay(s.Delay, time, cancel.Token);
+                    faults.SlowWaitStarted();
+                    try
+                    {
+                        await wait.ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                    {
+                        context.Items[StatusOverrideItem] = 0;
+                        context.Abort();
+                        return;
+                    }
+                    finally
+                    {
+                        faults.SlowWaitEnded();
+                    }
                 }
-                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-                {
-                    context.Items[StatusOverrideItem] = 0;
-                    context.Abort();
-                    return;
-                }
-                finally
-                {
-                    faults.SlowWaitEnded();
-                }
-            }
                 await RunEndpointAsync(context, next).ConfigureAwait(false);
                 return;
             case RepeatCursor:
@@ -134,24 +134,24 @@ internal sealed class ApiPipeline(
                 await RunEndpointAsync(context, next).ConfigureAwait(false);
                 return;
             case MalformedJson:
-            {
-                byte[] body = await CaptureAsync(context, next).ConfigureAwait(false);
-                // Half the real document then junk: the status and Content-Type still claim JSON.
-                byte[] broken = [.. body.AsSpan(0, body.Length / 2), .. "<<not json>>"u8];
-                context.Response.ContentLength = broken.Length;
-                await context.Response.Body.WriteAsync(broken, context.RequestAborted).ConfigureAwait(false);
-                return;
-            }
+                {
+                    byte[] body = await CaptureAsync(context, next).ConfigureAwait(false);
+                    // Half the real document then junk: the status and Content-Type still claim JSON.
+                    byte[] broken = [.. body.AsSpan(0, body.Length / 2), .. "<<not json>>"u8];
+                    context.Response.ContentLength = broken.Length;
+                    await context.Response.Body.WriteAsync(broken, context.RequestAborted).ConfigureAwait(false);
+                    return;
+                }
             case TruncatedBody:
-            {
-                byte[] body = await CaptureAsync(context, next).ConfigureAwait(false);
-                context.Response.ContentLength = body.Length;
-                await context.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2), context.RequestAborted).ConfigureAwait(false);
-                await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-                // Returning short of the declared length makes Kestrel close the connection after sending
-                // what was written (a FIN); an Abort() here would reset it and could discard the partial body.
-                return;
-            }
+                {
+                    byte[] body = await CaptureAsync(context, next).ConfigureAwait(false);
+                    context.Response.ContentLength = body.Length;
+                    await context.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2), context.RequestAborted).ConfigureAwait(false);
+                    await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+                    // Returning short of the declared length makes Kestrel close the connection after sending
+                    // what was written (a FIN); an Abort() here would reset it and could discard the partial body.
+                    return;
+                }
             case DropConnection:
                 context.Items[StatusOverrideItem] = 0;
                 context.Abort();
