@@ -111,6 +111,28 @@ public sealed class ControlEndpointTests
         }
     }
 
+    [Theory]
+    [InlineData("faults", """{"fault":"server_error","count":"3"}""", "count")]
+    [InlineData("faults", """{"fault":5}""", "fault")]
+    [InlineData("world", """{"threat_level":"high"}""", "threat_level")]
+    [InlineData("alerts", """{"severity":"high","asset_id":42}""", "asset_id")]
+    [InlineData("webhooks", """{"url":"http://127.0.0.1:1/h","secret":"s","events":["alert.exploded"]}""", "events")]
+    [InlineData("spend", """{"requests":1.5}""", "requests")]
+    [InlineData("world", """[1]""", "body")]
+    public async Task Wrongly_typed_control_input_gets_400_naming_the_field(string path, string json, string field)
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        (SimHarness h, HttpClient control) = await StartAsync(ct);
+        await using (h)
+        {
+            using HttpResponseMessage response = await control.PostAsync(path, SimHarness.Json(json), ct);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal(field, (await SimHarness.ReadJsonAsync(response, ct)).GetProperty("error").GetProperty("field").GetString());
+            Assert.Equal(0, h.Simulator.Faults.Pending);
+        }
+    }
+
     [Fact]
     public async Task The_control_endpoint_is_absent_unless_enabled()
     {
