@@ -294,6 +294,11 @@ internal sealed class ControlEndpoints(CyberVaultSimulator.Parts parts, IReadOnl
         {
             await ApiResponses.BadRequestAsync(context, ex.Field, ex.Message).ConfigureAwait(false);
         }
+        catch (ArgumentException ex) when (!context.Response.HasStarted)
+        {
+            // The world's own validation (e.g. an empty asset_id) explains the problem well enough.
+            await ApiResponses.BadRequestAsync(context, "body", ex.Message).ConfigureAwait(false);
+        }
     };
 
     private sealed class BadControlInputException(string field, string message) : Exception(message)

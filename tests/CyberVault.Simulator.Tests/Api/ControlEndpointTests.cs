@@ -119,6 +119,7 @@ public sealed class ControlEndpointTests
     [InlineData("webhooks", """{"url":"http://127.0.0.1:1/h","secret":"s","events":["alert.exploded"]}""", "events")]
     [InlineData("spend", """{"requests":1.5}""", "requests")]
     [InlineData("world", """[1]""", "body")]
+    [InlineData("events", """{"type":"asset.vulnerable","asset_id":" "}""", "body")]
     public async Task Wrongly_typed_control_input_gets_400_naming_the_field(string path, string json, string field)
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
