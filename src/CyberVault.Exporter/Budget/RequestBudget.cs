@@ -1,0 +1,374 @@
+using System.Threading.RateLimiting;
+using CyberVault.Exporter.Logging;
+using CyberVault.Exporter.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CyberVault.Exporter.Budget;
+
+/// <summary>Status polls go before sweep pages when both wait for the same budget.</summary>
+internal enum RequestPriority
+{
+    Status = 0,
+    Page = 1,
+}
+
+/// <summary>
+/// The request budget of one target. Every request (every retry attempt too) takes a permit first; a permit
+/// needs ALL of:
+/// <list type="number">
+/// <item>a token from a token bucket (rate <see cref="BudgetPlan.TokensPerSecond"/>, capacity <see cref="BudgetPlan.Capacity"/>);</item>
+/// <item>room in a 60-s sliding window of floor(<see cref="BudgetPlan.RequestsPerMinute"/>) requests: a full bucket
+/// plus a minute of refill would otherwise spend more than our per-minute share;</item>
+/// <item>room in a 1-s sliding window of <see cref="BudgetPlan.Capacity"/> requests: the bucket refills in whole
+/// tokens, and a refill tick just after a full burst would otherwise exceed the burst share within one second;</item>
+/// <item>no Retry-After gate from a 429;</item>
+/// <item>header-aware pacing: when X-RateLimit-Remaining (minus a safety margin) is less than what we could spend
+/// before X-RateLimit-Reset, someone else is spending the shared key, so the remainder is spread evenly until the reset.</item>
+/// </list>
+/// </summary>
+/// <remarks>
+/// The bucket is the BCL <see cref="TokenBucketRateLimiter"/> with AutoReplenishment off: its own timer runs on
+/// wall-clock time, so replenishment is driven by a <see cref="TimeProvider"/> timer calling TryReplenish (which
+/// adds TokensPerPeriod per call when auto replenishment is off). That keeps FakeTimeProvider tests exact. The
+/// limiter's own queue is not used (QueueLimit 0): the other conditions and the status priority have to be
+/// checked together, so waiters poll the limiter with AttemptAcquire whenever the state changes.
+/// </remarks>
+internal sealed class RequestBudget : IDisposable
+{
+    /// <summary>Requests kept in reserve from X-RateLimit-Remaining: in-flight requests and clock skew eat into it.</summary>
+    public const int SafetyMargin = 2;
+
+    private static readonly TimeSpan MinuteWindow = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan SecondWindow = TimeSpan.FromSeconds(1);
+
+    /// <summary>Waking a hair after a window edge avoids a busy loop on rounding at the exact boundary.</summary>
+    private static readonly TimeSpan EdgeSlack = TimeSpan.FromMilliseconds(1);
+
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _target;
+    private readonly TokenBucketRateLimiter _bucket;
+    private readonly ITimer _replenishTimer;
+    private readonly Queue<DateTimeOffset> _granted = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DateTimeOffset _gateUntil = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastGrant = DateTimeOffset.MinValue;
+    private RateLimitSample? _lastSample;
+    private int _grantsSinceSample;
+    private int _statusWaiting;
+    private double _waitSeconds;
+    private bool _pacing;
+    private bool _disposed;
+
+    public RequestBudget(BudgetPlan plan, TimeProvider time, string target = "", ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(time);
+        if (!(plan.RequestsPerMinute > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(plan), plan.RequestsPerMinute, "the budget must allow more than 0 requests per minute");
+        }
+
+        Plan = plan;
+        _time = time;
+        _target = target;
+        _logger = logger ?? NullLogger.Instance;
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1 / plan.TokensPerSecond);
+        _bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = plan.Capacity,
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = ReplenishmentPeriod,
+            AutoReplenishment = false,
+            QueueLimit = 0,
+        });
+        _replenishTimer = time.CreateTimer(static state => ((RequestBudget)state!).Replenish(), this, ReplenishmentPeriod, ReplenishmentPeriod);
+    }
+
+    public BudgetPlan Plan { get; }
+
+    /// <summary>One token is added per period: 1 / <see cref="BudgetPlan.TokensPerSecond"/>.</summary>
+    public TimeSpan ReplenishmentPeriod { get; }
+
+    /// <summary>At most this many requests in any 60 s.</summary>
+    public int MinuteCap => Math.Max(1, (int)Math.Floor(Plan.RequestsPerMinute));
+
+    /// <summary>Counter: seconds callers spent waiting in <see cref="AcquireAsync"/>.</summary>
+    public double WaitSecondsTotal
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waitSeconds;
+            }
+        }
+    }
+
+    /// <summary>The latest rate-limit headers seen, or null.</summary>
+    public RateLimitSample? LastSample
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastSample;
+            }
+        }
+    }
+
+    /// <summary>Nothing is sent before this instant (a 429's Retry-After); MinValue when no gate is set.</summary>
+    public DateTimeOffset GateUntil
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _gateUntil;
+            }
+        }
+    }
+
+    public long AvailableTokens => _bucket.GetStatistics()?.CurrentAvailablePermits ?? 0;
+
+    /// <summary>Waits until a request may be sent, then takes its permit.</summary>
+    public async ValueTask AcquireAsync(RequestPriority priority, CancellationToken cancellationToken)
+    {
+        var started = _time.GetUtcNow();
+        var waitingAsStatus = false;
+        if (priority == RequestPriority.Status)
+        {
+            lock (_lock)
+            {
+                _statusWaiting++;
+                waitingAsStatus = true;
+            }
+        }
+
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                TimeSpan delay;
+                Task changed;
+                lock (_lock)
+                {
+                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    var now = _time.GetUtcNow();
+                    delay = DelayBeforeNextGrant(now, priority);
+                    if (delay == TimeSpan.Zero)
+                    {
+                        using var lease = _bucket.AttemptAcquire(1);
+                        if (lease.IsAcquired)
+                        {
+                            Grant(now);
+                            if (waitingAsStatus)
+                            {
+                                _statusWaiting--;
+                                waitingAsStatus = false;
+                            }
+
+                            _waitSeconds += Math.Max(0, (now - started).TotalSeconds);
+                            SignalLocked();
+                            return;
+                        }
+
+                        // No token: the replenishment timer signals a change when the next one arrives.
+                        delay = Timeout.InfiniteTimeSpan;
+                    }
+
+                    changed = _changed.Task;
+                }
+
+                await WaitAsync(delay, changed, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (waitingAsStatus)
+            {
+                lock (_lock)
+                {
+                    _statusWaiting--;
+                    _waitSeconds += Math.Max(0, (_time.GetUtcNow() - started).TotalSeconds);
+                    SignalLocked();
+                }
+            }
+        }
+    }
+
+    /// <summary>Feeds a response's rate-limit headers (and a 429's retry time) into the budget.</summary>
+    public void OnResponse(RateLimitSample? sample, DateTimeOffset? rateLimitedUntil)
+    {
+        lock (_lock)
+        {
+            if (sample is not null && (_lastSample is null || sample.ObservedAt >= _lastSample.ObservedAt))
+            {
+                _lastSample = sample;
+                _grantsSinceSample = 0;
+            }
+
+            if (rateLimitedUntil is { } until && until > _gateUntil)
+            {
+                _gateUntil = until;
+                Log.RetryAfterGateSet(_logger, _target, until);
+            }
+
+            SignalLocked();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _changed.TrySetResult();
+        }
+
+        _replenishTimer.Dispose();
+        _bucket.Dispose();
+    }
+
+    /// <summary>Zero when a token may be taken now; otherwise how long until the state could allow it (Infinite: until a change).</summary>
+    private TimeSpan DelayBeforeNextGrant(DateTimeOffset now, RequestPriority priority)
+    {
+        if (now < _gateUntil)
+        {
+            return _gateUntil - now;
+        }
+
+        if (priority == RequestPriority.Page && _statusWaiting > 0)
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
+        // Windows are inclusive at the old end, so a request exactly 60 s after another still counts against it:
+        // that keeps the cap true for closed windows too.
+        while (_granted.Count > 0 && _granted.Peek() < now - MinuteWindow)
+        {
+            _granted.Dequeue();
+        }
+
+        if (_granted.Count >= MinuteCap)
+        {
+            return _granted.Peek() + MinuteWindow + EdgeSlack - now;
+        }
+
+        var inLastSecond = 0;
+        DateTimeOffset? oldestInSecond = null;
+        foreach (var at in _granted)
+        {
+            if (at >= now - SecondWindow)
+            {
+                inLastSecond++;
+                oldestInSecond ??= at;
+            }
+        }
+
+        if (inLastSecond >= Plan.Capacity && oldestInSecond is { } oldest)
+        {
+            return oldest + SecondWindow + EdgeSlack - now;
+        }
+
+        return PacingDelay(now);
+    }
+
+    private TimeSpan PacingDelay(DateTimeOffset now)
+    {
+        if (_lastSample is not { ResetAt: { } resetAt } sample || resetAt <= now)
+        {
+            SetPacing(false, 0, now);
+            return TimeSpan.Zero;
+        }
+
+        var untilReset = resetAt - now;
+        var usable = sample.Remaining - SafetyMargin - _grantsSinceSample;
+        var couldSpend = (_bucket.GetStatistics()?.CurrentAvailablePermits ?? 0) + (untilReset.TotalSeconds * Plan.TokensPerSecond);
+        if (usable >= couldSpend)
+        {
+            SetPacing(false, 0, now);
+            return TimeSpan.Zero;
+        }
+
+        SetPacing(true, usable, resetAt);
+        if (usable <= 0)
+        {
+            return untilReset + EdgeSlack;
+        }
+
+        var spacing = untilReset / (usable + 1);
+        var next = _lastGrant + spacing;
+        return next > now ? next - now : TimeSpan.Zero;
+    }
+
+    private void SetPacing(bool pacing, long usable, DateTimeOffset resetAt)
+    {
+        if (pacing == _pacing)
+        {
+            return;
+        }
+
+        _pacing = pacing;
+        if (pacing)
+        {
+            var spread = usable > 0 ? usable : 0;
+            Log.BudgetPacingStarted(_logger, _target, spread, resetAt);
+        }
+        else
+        {
+            Log.BudgetPacingEnded(_logger, _target);
+        }
+    }
+
+    private void Grant(DateTimeOffset now)
+    {
+        _granted.Enqueue(now);
+        _lastGrant = now;
+        _grantsSinceSample++;
+    }
+
+    private void Replenish()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _bucket.TryReplenish();
+            SignalLocked();
+        }
+    }
+
+    private void SignalLocked()
+    {
+        var previous = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        previous.TrySetResult();
+    }
+
+    private async Task WaitAsync(TimeSpan delay, Task changed, CancellationToken cancellationToken)
+    {
+        if (delay == Timeout.InfiniteTimeSpan)
+        {
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using var stopDelay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timer = Task.Delay(delay, _time, stopDelay.Token);
+        await Task.WhenAny(timer, changed).ConfigureAwait(false);
+        await stopDelay.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+}
