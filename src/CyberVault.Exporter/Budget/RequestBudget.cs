@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using CyberVault.Exporter.Logging;
 using CyberVault.Exporter.Metrics;
 using Microsoft.Extensions.Logging;
@@ -20,19 +19,20 @@ internal enum RequestPriority
 /// <item>a token from a token bucket (rate <see cref="BudgetPlan.TokensPerSecond"/>, capacity <see cref="BudgetPlan.Capacity"/>);</item>
 /// <item>room in a 60-s sliding window of floor(<see cref="BudgetPlan.RequestsPerMinute"/>) requests: a full bucket
 /// plus a minute of refill would otherwise spend more than our per-minute share;</item>
-/// <item>room in a 1-s sliding window of <see cref="BudgetPlan.Capacity"/> requests: the bucket refills in whole
-/// tokens, and a refill tick just after a full burst would otherwise exceed the burst share within one second;</item>
+/// <item>room in a 1-s sliding window of <see cref="BudgetPlan.Capacity"/> requests: a full burst plus the refill
+/// during the same second would otherwise exceed the burst share within one second;</item>
 /// <item>no Retry-After gate from a 429;</item>
 /// <item>header-aware pacing: when X-RateLimit-Remaining (minus a safety margin) is less than what we could spend
 /// before X-RateLimit-Reset, someone else is spending the shared key, so the remainder is spread evenly until the reset.</item>
 /// </list>
 /// </summary>
 /// <remarks>
-/// The bucket is the BCL <see cref="TokenBucketRateLimiter"/> with AutoReplenishment off: its own timer runs on
-/// wall-clock time, so replenishment is driven by a <see cref="TimeProvider"/> timer calling TryReplenish (which
-/// adds TokensPerPeriod per call when auto replenishment is off). That keeps FakeTimeProvider tests exact. The
-/// limiter's own queue is not used (QueueLimit 0): the other conditions and the status priority have to be
-/// checked together, so waiters poll the limiter with AttemptAcquire whenever the state changes.
+/// The bucket is our own, not System.Threading.RateLimiting's TokenBucketRateLimiter: that class measures the
+/// elapsed time for replenishment with Stopwatch even when AutoReplenishment is off and TryReplenish is called by
+/// hand (verified: driving it from a FakeTimeProvider timer refilled it by real elapsed time), so it cannot be
+/// driven by a <see cref="TimeProvider"/> and the budget could not be tested exactly. The bucket here is the same
+/// algorithm (continuous refill at a fixed rate up to a capacity) computed from <see cref="TimeProvider"/> readings,
+/// which also tells exactly when the next token will be there, so no replenishment timer is needed.
 /// </remarks>
 internal sealed class RequestBudget : IDisposable
 {
@@ -45,12 +45,15 @@ internal sealed class RequestBudget : IDisposable
     /// <summary>Waking a hair after a window edge avoids a busy loop on rounding at the exact boundary.</summary>
     private static readonly TimeSpan EdgeSlack = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>Floating-point slack: a token that is there but for rounding counts as there.</summary>
+    private const double TokenEpsilon = 1e-6;
+
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _target;
-    private readonly TokenBucketRateLimiter _bucket;
-    private readonly ITimer _replenishTimer;
+    private double _tokens;
+    private DateTimeOffset _refilledAt;
     private readonly Queue<DateTimeOffset> _granted = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset _gateUntil = DateTimeOffset.MinValue;
@@ -76,20 +79,13 @@ internal sealed class RequestBudget : IDisposable
         _target = target;
         _logger = logger ?? NullLogger.Instance;
         ReplenishmentPeriod = TimeSpan.FromSeconds(1 / plan.TokensPerSecond);
-        _bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = plan.Capacity,
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = ReplenishmentPeriod,
-            AutoReplenishment = false,
-            QueueLimit = 0,
-        });
-        _replenishTimer = time.CreateTimer(static state => ((RequestBudget)state!).Replenish(), this, ReplenishmentPeriod, ReplenishmentPeriod);
+        _tokens = plan.Capacity;
+        _refilledAt = time.GetUtcNow();
     }
 
     public BudgetPlan Plan { get; }
 
-    /// <summary>One token is added per period: 1 / <see cref="BudgetPlan.TokensPerSecond"/>.</summary>
+    /// <summary>The time one token takes to refill: 1 / <see cref="BudgetPlan.TokensPerSecond"/>.</summary>
     public TimeSpan ReplenishmentPeriod { get; }
 
     /// <summary>At most this many requests in any 60 s.</summary>
@@ -131,7 +127,18 @@ internal sealed class RequestBudget : IDisposable
         }
     }
 
-    public long AvailableTokens => _bucket.GetStatistics()?.CurrentAvailablePermits ?? 0;
+    /// <summary>Whole tokens in the bucket now.</summary>
+    public long AvailableTokens
+    {
+        get
+        {
+            lock (_lock)
+            {
+                Refill(_time.GetUtcNow());
+                return (long)Math.Floor(_tokens);
+            }
+        }
+    }
 
     /// <summary>Waits until a request may be sent, then takes its permit.</summary>
     public async ValueTask AcquireAsync(RequestPriority priority, CancellationToken cancellationToken)
@@ -161,23 +168,16 @@ internal sealed class RequestBudget : IDisposable
                     delay = DelayBeforeNextGrant(now, priority);
                     if (delay == TimeSpan.Zero)
                     {
-                        using var lease = _bucket.AttemptAcquire(1);
-                        if (lease.IsAcquired)
+                        Grant(now);
+                        if (waitingAsStatus)
                         {
-                            Grant(now);
-                            if (waitingAsStatus)
-                            {
-                                _statusWaiting--;
-                                waitingAsStatus = false;
-                            }
-
-                            _waitSeconds += Math.Max(0, (now - started).TotalSeconds);
-                            SignalLocked();
-                            return;
+                            _statusWaiting--;
+                            waitingAsStatus = false;
                         }
 
-                        // No token: the replenishment timer signals a change when the next one arrives.
-                        delay = Timeout.InfiniteTimeSpan;
+                        _waitSeconds += Math.Max(0, (now - started).TotalSeconds);
+                        SignalLocked();
+                        return;
                     }
 
                     changed = _changed.Task;
@@ -234,8 +234,6 @@ internal sealed class RequestBudget : IDisposable
             _changed.TrySetResult();
         }
 
-        _replenishTimer.Dispose();
-        _bucket.Dispose();
     }
 
     /// <summary>Zero when a token may be taken now; otherwise how long until the state could allow it (Infinite: until a change).</summary>
@@ -279,7 +277,29 @@ internal sealed class RequestBudget : IDisposable
             return oldest + SecondWindow + EdgeSlack - now;
         }
 
-        return PacingDelay(now);
+        var pacing = PacingDelay(now);
+        if (pacing > TimeSpan.Zero)
+        {
+            return pacing;
+        }
+
+        Refill(now);
+        if (_tokens >= 1 - TokenEpsilon)
+        {
+            return TimeSpan.Zero;
+        }
+
+        // Exactly when the next whole token is there, rounded up to a whole tick.
+        return TimeSpan.FromTicks((long)Math.Ceiling((1 - _tokens) / Plan.TokensPerSecond * TimeSpan.TicksPerSecond));
+    }
+
+    private void Refill(DateTimeOffset now)
+    {
+        if (now > _refilledAt)
+        {
+            _tokens = Math.Min(Plan.Capacity, _tokens + ((now - _refilledAt).TotalSeconds * Plan.TokensPerSecond));
+            _refilledAt = now;
+        }
     }
 
     private TimeSpan PacingDelay(DateTimeOffset now)
@@ -292,7 +312,8 @@ internal sealed class RequestBudget : IDisposable
 
         var untilReset = resetAt - now;
         var usable = sample.Remaining - SafetyMargin - _grantsSinceSample;
-        var couldSpend = (_bucket.GetStatistics()?.CurrentAvailablePermits ?? 0) + (untilReset.TotalSeconds * Plan.TokensPerSecond);
+        Refill(now);
+        var couldSpend = Math.Floor(_tokens) + (untilReset.TotalSeconds * Plan.TokensPerSecond);
         if (usable >= couldSpend)
         {
             SetPacing(false, 0, now);
@@ -331,23 +352,10 @@ internal sealed class RequestBudget : IDisposable
 
     private void Grant(DateTimeOffset now)
     {
+        _tokens = Math.Max(0, _tokens - 1);
         _granted.Enqueue(now);
         _lastGrant = now;
         _grantsSinceSample++;
-    }
-
-    private void Replenish()
-    {
-        lock (_lock)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _bucket.TryReplenish();
-            SignalLocked();
-        }
     }
 
     private void SignalLocked()
