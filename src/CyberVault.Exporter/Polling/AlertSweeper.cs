@@ -47,6 +47,9 @@ internal sealed class AlertSweeper(ICyberVaultApi api, PollingConfig polling, st
         var severities = new BoundedLabel(KnownSeverities);
         var pages = 0;
         long ignored = 0;
+        // Pagination may be unstable while alerts change (api-notes: order and stability are not promised);
+        // an alert seen twice in one sweep is counted once.
+        var seenIds = new HashSet<string>(StringComparer.Ordinal);
         for (var s = 0; s < polling.AlertStatuses.Count; s++)
         {
             var queried = polling.AlertStatuses[s];
@@ -74,6 +77,11 @@ internal sealed class AlertSweeper(ICyberVaultApi api, PollingConfig polling, st
                 {
                     // Do not trust the server's filter: an alert is counted under its own status if that one is polled.
                     var status = LabelValues.Sanitize(alert.Status!);
+                    if (!seenIds.Add(alert.Id!))
+                    {
+                        continue;
+                    }
+
                     if (!polled.Contains(status))
                     {
                         ignored++;

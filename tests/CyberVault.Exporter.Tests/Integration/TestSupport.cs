@@ -145,15 +145,12 @@ internal sealed class StubHandler(Func<HttpRequestMessage, int, CancellationToke
 }
 
 /// <summary>Counts requests on a real socket so fake time is only advanced while none is in flight.</summary>
-internal sealed class InFlightHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+internal sealed class InFlightHandler(HttpMessageHandler inner, InFlightCounter counter) : DelegatingHandler(inner)
 {
-    private int _inFlight;
-
-    public bool Quiet => Volatile.Read(ref _inFlight) == 0;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _inFlight);
+        counter.Enter();
         try
         {
             var response = await base.SendAsync(request, cancellationToken);
@@ -163,7 +160,18 @@ internal sealed class InFlightHandler(HttpMessageHandler inner) : DelegatingHand
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
+            counter.Leave();
         }
     }
+}
+
+internal sealed class InFlightCounter
+{
+    private int _inFlight;
+
+    public bool Quiet => Volatile.Read(ref _inFlight) == 0;
+
+    public void Enter() => Interlocked.Increment(ref _inFlight);
+
+    public void Leave() => Interlocked.Decrement(ref _inFlight);
 }

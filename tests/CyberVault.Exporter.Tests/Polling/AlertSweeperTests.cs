@@ -101,6 +101,17 @@ public class AlertSweeperTests
     }
 
     [Fact]
+    public async Task An_alert_seen_twice_in_one_sweep_is_counted_once()
+    {
+        var twice = FakeApi.Alert("high", "open");
+        var api = new FakeApi { Page = (status, cursor) => status == "open" ? (cursor is null ? FakeApi.Ok("c1", twice) : FakeApi.Ok(null, twice)) : FakeApi.Ok(null) };
+
+        var result = await Sweeper(api).SweepAsync(null, Ct);
+
+        Assert.Equal(1, result.Counts![("high", "open")]);
+    }
+
+    [Fact]
     public async Task Alerts_with_another_status_count_under_their_own_status_if_polled_and_are_ignored_otherwise()
     {
         var api = new FakeApi
