@@ -22,8 +22,9 @@ internal enum RequestPriority
 /// <item>room in a 1-s sliding window of <see cref="BudgetPlan.Capacity"/> requests: a full burst plus the refill
 /// during the same second would otherwise exceed the burst share within one second;</item>
 /// <item>no Retry-After gate from a 429;</item>
-/// <item>header-aware pacing: when X-RateLimit-Remaining (minus a safety margin) is less than what we could spend
-/// before X-RateLimit-Reset, someone else is spending the shared key, so the remainder is spread evenly until the reset.</item>
+/// <item>header-aware pacing: when X-RateLimit-Remaining (minus a safety margin, minus what other clients of the
+/// shared key are expected to spend at their observed rate) is less than what we could spend before
+/// X-RateLimit-Reset, the remainder is spread evenly until the reset, and with nothing left we wait for the reset.</item>
 /// </list>
 /// </summary>
 /// <remarks>
@@ -41,6 +42,10 @@ internal sealed class RequestBudget : IDisposable
 
     private static readonly TimeSpan MinuteWindow = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan SecondWindow = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan RateEstimateSpan = TimeSpan.FromSeconds(3);
+
+    private static readonly TimeSpan OthersRateHalfLife = TimeSpan.FromSeconds(10);
 
     /// <summary>Waking a hair after a window edge avoids a busy loop on rounding at the exact boundary.</summary>
     private static readonly TimeSpan EdgeSlack = TimeSpan.FromMilliseconds(1);
@@ -60,6 +65,10 @@ internal sealed class RequestBudget : IDisposable
     private DateTimeOffset _lastGrant = DateTimeOffset.MinValue;
     private RateLimitSample? _lastSample;
     private int _grantsSinceSample;
+    private RateLimitSample? _rateReference;
+    private int _grantsSinceReference;
+    private double _othersPerSecond;
+    private DateTimeOffset _othersMeasuredAt;
     private int _statusWaiting;
     private double _waitSeconds;
     private bool _pacing;
@@ -207,6 +216,7 @@ internal sealed class RequestBudget : IDisposable
         {
             if (sample is not null && (_lastSample is null || sample.ObservedAt >= _lastSample.ObservedAt))
             {
+                EstimateOthers(sample);
                 _lastSample = sample;
                 _grantsSinceSample = 0;
             }
@@ -311,7 +321,9 @@ internal sealed class RequestBudget : IDisposable
         }
 
         var untilReset = resetAt - now;
-        var usable = sample.Remaining - SafetyMargin - _grantsSinceSample;
+        // What others will likely spend before the reset, at the rate they have been spending it.
+        var othersExpected = (long)Math.Ceiling(OthersRateAt(now) * untilReset.TotalSeconds);
+        var usable = sample.Remaining - SafetyMargin - _grantsSinceSample - othersExpected;
         Refill(now);
         var couldSpend = Math.Floor(_tokens) + (untilReset.TotalSeconds * Plan.TokensPerSecond);
         if (usable >= couldSpend)
@@ -329,6 +341,61 @@ internal sealed class RequestBudget : IDisposable
         var spacing = untilReset / (usable + 1);
         var next = _lastGrant + spacing;
         return next > now ? next - now : TimeSpan.Zero;
+    }
+
+    /// <summary>Requests per second other clients of the shared key spend (an estimate; 0 when unknown).</summary>
+    public double OthersPerSecond
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return OthersRateAt(_time.GetUtcNow());
+            }
+        }
+    }
+
+    /// <summary>
+    /// The estimate fades (half-life <see cref="OthersRateHalfLife"/>) without fresh measurements: while it holds us
+    /// back we send nothing and so learn nothing, and others often spend in bursts; a fading estimate lets a
+    /// request through to measure again instead of stalling for good.
+    /// </summary>
+    private double OthersRateAt(DateTimeOffset now)
+    {
+        var age = (now - _othersMeasuredAt).TotalSeconds;
+        return age <= 0 ? _othersPerSecond : _othersPerSecond * Math.Pow(0.5, age / OthersRateHalfLife.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Others' spending shows as Remaining falling faster than our own grants explain. Measured over at least
+    /// <see cref="RateEstimateSpan"/> within one rate-limit window (short spans are dominated by in-flight
+    /// overlap), smoothed so one noisy interval does not dominate; a span with no foreign spending halves it.
+    /// </summary>
+    private void EstimateOthers(RateLimitSample sample)
+    {
+        if (_rateReference is not { ResetAt: { } referenceReset } reference
+            || sample.ResetAt is not { } reset
+            || (reset - referenceReset).Duration() > TimeSpan.FromSeconds(2)
+            || sample.Remaining > reference.Remaining)
+        {
+            // A new window (or the first sample): start measuring afresh, keep the estimate.
+            _rateReference = sample;
+            _grantsSinceReference = 0;
+            return;
+        }
+
+        var span = sample.ObservedAt - reference.ObservedAt;
+        if (span < RateEstimateSpan)
+        {
+            return;
+        }
+
+        var others = Math.Max(0, reference.Remaining - sample.Remaining - _grantsSinceReference);
+        var rate = others / span.TotalSeconds;
+        _othersPerSecond = (OthersRateAt(sample.ObservedAt) + rate) / 2;
+        _othersMeasuredAt = sample.ObservedAt;
+        _rateReference = sample;
+        _grantsSinceReference = 0;
     }
 
     private void SetPacing(bool pacing, long usable, DateTimeOffset resetAt)
@@ -356,6 +423,7 @@ internal sealed class RequestBudget : IDisposable
         _granted.Enqueue(now);
         _lastGrant = now;
         _grantsSinceSample++;
+        _grantsSinceReference++;
     }
 
     private void SignalLocked()

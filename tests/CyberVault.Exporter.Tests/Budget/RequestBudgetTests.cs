@@ -104,6 +104,26 @@ public class RequestBudgetTests
     }
 
     [Fact]
+    public async Task Others_spending_the_key_fast_make_the_budget_hold_back_until_the_reset()
+    {
+        var time = TestSupport.NewTime();
+        using var budget = new RequestBudget(BudgetPlan.For(TestSupport.Target()), time);
+        var reset = time.GetUtcNow().AddSeconds(60);
+        budget.OnResponse(new RateLimitSample(50, 15, reset, time.GetUtcNow()), null);
+        time.Advance(TimeSpan.FromSeconds(5));
+        // Ten fewer in five seconds, none of them ours: someone spends 2 a second.
+        budget.OnResponse(new RateLimitSample(40, 15, reset, time.GetUtcNow()), null);
+
+        Assert.Equal(1.0, budget.OthersPerSecond, 6);
+
+        // 40 left, 2 kept back, 55 s at 1/s expected for others: nothing for us until that expectation fades.
+        var waiting = budget.AcquireAsync(RequestPriority.Status, Ct).AsTask();
+        await TestSupport.DriveAsync(time, waiting, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(70));
+
+        Assert.True(time.GetUtcNow() >= TestSupport.Start.AddSeconds(10), $"granted at {time.GetUtcNow():O}, too early");
+    }
+
+    [Fact]
     public async Task With_nothing_remaining_the_budget_waits_for_the_reset()
     {
         var time = TestSupport.NewTime();

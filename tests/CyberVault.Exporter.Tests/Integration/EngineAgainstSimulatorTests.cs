@@ -106,6 +106,45 @@ public class EngineAgainstSimulatorTests
     }
 
     [Fact]
+    public async Task No_429_when_another_client_spends_two_thirds_of_every_minute_in_a_rush()
+    {
+        await using var h = await SimulatorHarness.StartAsync(s =>
+        {
+            foreach (var severity in Severities)
+            {
+                s.AlertCounts[(severity, "open")] = 500;
+            }
+        });
+        var (poller, _) = h.Poller(h.Target(new PollingConfig { AlertsInterval = TimeSpan.FromSeconds(15) }));
+        var ticks = 0;
+        var other = 0;
+        // One request a second for 40 s, then 20 s of quiet, every minute: our ~28 a minute no longer fit
+        // (about 20 a minute are left; 44-47 of 60 were used in trial runs).
+        using var otherClient = h.Time.CreateTimer(
+            _ =>
+            {
+                if (Interlocked.Increment(ref ticks) % 60 < 40)
+                {
+                    Interlocked.Add(ref other, h.Simulator.RateLimits.SpendAsOtherClient(h.Key, 1));
+                }
+            },
+            null,
+            TimeSpan.FromSeconds(1),
+            TimeSpan.FromSeconds(1));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        var run = poller.RunAsync(stop.Token);
+        await h.AdvanceAsync(TimeSpan.FromMinutes(3));
+        await stop.CancelAsync();
+        await run;
+
+        var ours = h.Simulator.Requests.Snapshot();
+        Assert.DoesNotContain(ours, r => r.StatusCode == 429);
+        Assert.True(ours.Count >= 35, $"the exporter made only {ours.Count} requests");
+        Assert.NotNull(poller.BuildSnapshot().Alerts);
+    }
+
+    [Fact]
     public async Task Retry_After_is_honoured_to_the_second()
     {
         await using var h = await SimulatorHarness.StartAsync();
