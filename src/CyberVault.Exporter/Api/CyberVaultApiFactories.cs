@@ -105,7 +105,8 @@ internal sealed class CyberVaultHttpClientSetup(
         var budgetLogger = loggerFactory.CreateLogger<BudgetHandler>();
         options.HttpMessageHandlerBuilderActions.Add(builder =>
         {
-            builder.PrimaryHandler = CyberVaultHttp.CreatePrimaryHandler(runtime.Config);
+            // The key handler is part of the "primary" so that it sits below the factory's logging handlers.
+            builder.PrimaryHandler = new ApiKeyHandler(runtime.Key) { InnerHandler = CyberVaultHttp.CreatePrimaryHandler(runtime.Config) };
             // Outermost first: retry and total timeout, then the budget (so each retry pays for itself).
             builder.AdditionalHandlers.Add(new ResilienceHandler(CyberVaultHttp.CreateResiliencePipeline(time)));
             builder.AdditionalHandlers.Add(new BudgetHandler(runtime, observer, time, CyberVaultHttp.AttemptTimeout, budgetLogger));

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using CyberVault.Exporter.Budget;
 using CyberVault.Exporter.Metrics;
@@ -17,8 +16,9 @@ internal interface ICyberVaultApi
 }
 
 /// <summary>
-/// Typed client of one target. The key goes only into the Authorization header of each request (re-read from
-/// its source every time, so a rotated key is picked up); it is never part of a URL, a result or a message.
+/// Typed client of one target. The key goes only into the Authorization header of each attempt, added by
+/// <see cref="ApiKeyHandler"/> right above the socket handler (re-read from its source every time, so a rotated key
+/// is picked up); it is never part of a URL, a result or a message.
 /// </summary>
 internal sealed class CyberVaultClient : ICyberVaultApi
 {
@@ -86,10 +86,10 @@ internal sealed class CyberVaultClient : ICyberVaultApi
         CancellationToken cancellationToken)
         where T : class
     {
-        string key;
         try
         {
-            key = _runtime.Key.GetKey();
+            // Checked here so that an unreadable key costs no budget; ApiKeyHandler attaches it per attempt.
+            _runtime.Key.GetKey();
         }
         catch (ApiKeyUnavailableException ex)
         {
@@ -97,7 +97,6 @@ internal sealed class CyberVaultClient : ICyberVaultApi
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         request.Options.Set(ApiRequestOptions.Endpoint, endpoint);
         request.Options.Set(ApiRequestOptions.Priority, priority);
 
@@ -109,6 +108,10 @@ internal sealed class CyberVaultClient : ICyberVaultApi
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (ApiKeyUnavailableException ex)
+        {
+            return ApiResult<T>.Failed(new ApiFailure.KeyUnavailable(ex.Message));
         }
         catch (Exception ex) when (ex is TimeoutRejectedException or TimeoutException or OperationCanceledException)
         {

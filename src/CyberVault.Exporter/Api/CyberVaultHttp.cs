@@ -12,7 +12,7 @@ namespace CyberVault.Exporter.Api;
 
 /// <summary>
 /// Builds the handler chain of one target: ResilienceHandler (total timeout → retry) → <see cref="BudgetHandler"/>
-/// (permit, attempt timeout, headers) → the primary handler. Used by the IHttpClientFactory named clients and,
+/// (permit, attempt timeout, headers) → <see cref="ApiKeyHandler"/> (Authorization) → the primary handler. Used by the IHttpClientFactory named clients and,
 /// with a different primary handler, directly by tests and the benchmark.
 /// </summary>
 internal static class CyberVaultHttp
@@ -92,7 +92,10 @@ internal static class CyberVaultHttp
         ArgumentNullException.ThrowIfNull(runtime);
         return new ResilienceHandler(CreateResiliencePipeline(time))
         {
-            InnerHandler = new BudgetHandler(runtime, observer, time, AttemptTimeout, logger) { InnerHandler = primary },
+            InnerHandler = new BudgetHandler(runtime, observer, time, AttemptTimeout, logger)
+            {
+                InnerHandler = new ApiKeyHandler(runtime.Key) { InnerHandler = primary },
+            },
         };
     }
 
