@@ -34,7 +34,15 @@ internal sealed class CyberVaultClient : ICyberVaultApi
         _http = http;
         _runtime = runtime;
         _time = time ?? throw new ArgumentNullException(nameof(time));
-        _base = runtime.Config.BaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        var baseUrl = runtime.Config.BaseUrl;
+        if (baseUrl.Scheme != Uri.UriSchemeHttps && !(baseUrl.Scheme == Uri.UriSchemeHttp && runtime.Config.AllowInsecureHttp && baseUrl.IsLoopback))
+        {
+            // The config loader refuses this too; the engine does not rely on it, since the key would travel in clear.
+            throw new InvalidOperationException(
+                $"target {runtime.Name}: base_url {baseUrl.GetLeftPart(UriPartial.Path)} must be https:// (http:// only for 127.0.0.1/localhost with allow_insecure_http)");
+        }
+
+        _base = baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
     }
 
     public Task<ApiResult<StatusResponse>> GetStatusAsync(CancellationToken cancellationToken) =>

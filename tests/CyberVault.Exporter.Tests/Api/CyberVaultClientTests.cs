@@ -208,4 +208,18 @@ public class CyberVaultClientTests
         Assert.Equal(new ApiFailure.KeyUnavailable("the API key file /nonexistent/cv-key does not exist"), result.Failure);
         Assert.Equal(0, stub.Count);
     }
+
+    [Theory]
+    [InlineData("http://api.example.com/v2", true)]
+    [InlineData("http://127.0.0.1:8080/v2", false)]
+    public void A_plain_HTTP_base_url_is_refused_unless_loopback_and_allowed(string url, bool allow)
+    {
+        var time = TestSupport.NewTime();
+        var runtime = TestSupport.Runtime(TestSupport.Target(baseUrl: new Uri(url), allowInsecureHttp: allow), time);
+        using var http = new HttpClient();
+
+        var error = Assert.Throws<InvalidOperationException>(() => new CyberVaultClient(http, runtime, time));
+
+        Assert.Contains("must be https://", error.Message, StringComparison.Ordinal);
+    }
 }
