@@ -16,9 +16,11 @@ internal sealed class ApiPipeline(
     TimeProvider time,
     ILogger logger,
     Func<Uri> httpsOrigin,
-    bool controlEnabled)
+    bool controlEnabled,
+    CancellationToken stopping)
 {
     private const string StatusOverrideItem = "cv.logged_status";
+    private const string RateStateItem = "cv.rate_state";
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -56,6 +58,18 @@ internal sealed class ApiPipeline(
         {
             await HandleAuthenticatedAsync(context, next, key).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            // A simulator bug must still look like the API: a JSON 500, never an empty body or a stack trace.
+            Log.UnhandledError(logger, ex);
+            context.Response.Clear();
+            if (context.Items.TryGetValue(RateStateItem, out object? state) && state is RateLimitState rate)
+            {
+                SetRateLimitHeaders(context.Response, rate);
+            }
+            await ApiResponses.WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "internal_error", "Unexpected simulator error.")
+                .ConfigureAwait(false);
+        }
         finally
         {
             Record(context, started, key.KeyId);
@@ -66,6 +80,7 @@ internal sealed class ApiPipeline(
     {
         RateDecision decision = rateLimits.TryAcquire(key);
         SetRateLimitHeaders(context.Response, decision.State);
+        context.Items[RateStateItem] = decision.State;
         if (!decision.Admitted)
         {
             await WriteTooManyAsync(context, decision.RetryAfterSeconds).ConfigureAwait(false);
@@ -91,14 +106,26 @@ internal sealed class ApiPipeline(
                 await WriteTooManyAsync(context, (int)Math.Ceiling(r.RetryAfter.TotalSeconds)).ConfigureAwait(false);
                 return;
             case Slow s:
-                try
                 {
-                    await Task.Delay(s.Delay, time, context.RequestAborted).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-                {
-                    context.Items[StatusOverrideItem] = 0;
-                    return;
+                    // Shutting down ends the wait too: a held request must not delay disposal (which, with a
+                    // FakeTimeProvider nobody advances, would otherwise wait for Kestrel's drain timeout).
+                    using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+                    Task wait = Task.Delay(s.Delay, time, cancel.Token);
+                    faults.SlowWaitStarted();
+                    try
+                    {
+                        await wait.ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                    {
+                        context.Items[StatusOverrideItem] = 0;
+                        context.Abort();
+                        return;
+                    }
+                    finally
+                    {
+                        faults.SlowWaitEnded();
+                    }
                 }
                 await RunEndpointAsync(context, next).ConfigureAwait(false);
                 return;
@@ -107,23 +134,24 @@ internal sealed class ApiPipeline(
                 await RunEndpointAsync(context, next).ConfigureAwait(false);
                 return;
             case MalformedJson:
-            {
-                byte[] body = await CaptureAsync(context, next).ConfigureAwait(false);
-                // Half the real document then junk: the status and Content-Type still claim JSON.
-                byte[] broken = [.. body.AsSpan(0, body.Length / 2), .. "<<not json>>"u8];
-                context.Response.ContentLength = broken.Length;
-                await context.Response.Body.WriteAsync(broken, context.RequestAborted).ConfigureAwait(false);
-                return;
-            }
+                {
+                    byte[] body = await CaptureAsync(context, next).ConfigureAwait(false);
+                    // Half the real document then junk: the status and Content-Type still claim JSON.
+                    byte[] broken = [.. body.AsSpan(0, body.Length / 2), .. "<<not json>>"u8];
+                    context.Response.ContentLength = broken.Length;
+                    await context.Response.Body.WriteAsync(broken, context.RequestAborted).ConfigureAwait(false);
+                    return;
+                }
             case TruncatedBody:
-            {
-                byte[] body = await CaptureAsync(context, next).ConfigureAwait(false);
-                context.Response.ContentLength = body.Length;
-                await context.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2), context.RequestAborted).ConfigureAwait(false);
-                await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-                context.Abort();
-                return;
-            }
+                {
+                    byte[] body = await CaptureAsync(context, next).ConfigureAwait(false);
+                    context.Response.ContentLength = body.Length;
+                    await context.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2), context.RequestAborted).ConfigureAwait(false);
+                    await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+                    // Returning short of the declared length makes Kestrel close the connection after sending
+                    // what was written (a FIN); an Abort() here would reset it and could discard the partial body.
+                    return;
+                }
             case DropConnection:
                 context.Items[StatusOverrideItem] = 0;
                 context.Abort();
@@ -219,8 +247,9 @@ internal sealed class ApiPipeline(
         int status = context.Items.TryGetValue(StatusOverrideItem, out object? overridden) && overridden is int code
             ? code
             : context.Response.StatusCode;
-        string path = context.Request.Path.Value ?? "/";
-        log.Add(new RequestRecord(started, context.Request.Method, path, context.Request.QueryString.Value ?? string.Empty, status, keyId));
+        string path = rateLimits.Redact(context.Request.Path.Value ?? "/");
+        string query = rateLimits.Redact(context.Request.QueryString.Value ?? string.Empty);
+        log.Add(new RequestRecord(started, context.Request.Method, path, query, status, keyId));
         Log.Request(logger, context.Request.Method, path, status, keyId);
     }
 }

@@ -15,16 +15,16 @@ internal sealed class ControlEndpoints(CyberVaultSimulator.Parts parts, IReadOnl
     public void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/_control/state", StateAsync);
-        app.MapPost("/_control/faults", EnqueueFaultAsync);
+        app.MapPost("/_control/faults", Guard(EnqueueFaultAsync));
         app.MapDelete("/_control/faults", context =>
         {
             parts.Faults.Clear();
             return StateAsync(context);
         });
-        app.MapPost("/_control/world", SetWorldAsync);
-        app.MapPost("/_control/alerts", AddAlertAsync);
+        app.MapPost("/_control/world", Guard(SetWorldAsync));
+        app.MapPost("/_control/alerts", Guard(AddAlertAsync));
         app.MapPost("/_control/alerts/{id}/resolve", ResolveAsync);
-        app.MapPost("/_control/events", RaiseEventAsync);
+        app.MapPost("/_control/events", Guard(RaiseEventAsync));
         app.MapGet("/_control/requests", context =>
             ApiResponses.WriteJsonAsync(context, 200, parts.Requests.Snapshot(), SimulatorJson.Default.IReadOnlyListRequestRecord));
         app.MapDelete("/_control/requests", context =>
@@ -34,8 +34,8 @@ internal sealed class ControlEndpoints(CyberVaultSimulator.Parts parts, IReadOnl
         });
         app.MapGet("/_control/webhooks", context =>
             ApiResponses.WriteJsonAsync(context, 200, parts.Webhooks.Deliveries(), SimulatorJson.Default.IReadOnlyListWebhookDelivery));
-        app.MapPost("/_control/webhooks", SubscribeAsync);
-        app.MapPost("/_control/spend", SpendAsync);
+        app.MapPost("/_control/webhooks", Guard(SubscribeAsync));
+        app.MapPost("/_control/spend", Guard(SpendAsync));
     }
 
     private Task StateAsync(HttpContext context) => ApiResponses.WriteJsonAsync(
@@ -205,9 +205,15 @@ internal sealed class ControlEndpoints(CyberVaultSimulator.Parts parts, IReadOnl
             return;
         }
         List<string>? events = null;
-        if (root.TryGetProperty("events", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
+        if (root.TryGetProperty("events", out JsonElement list) && list.ValueKind != JsonValueKind.Null)
         {
-            events = [.. list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)];
+            string[] known = ["alert.created", "alert.resolved", "asset.vulnerable", "compliance.failed"];
+            if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || !known.Contains(e.GetString())))
+            {
+                await ApiResponses.BadRequestAsync(context, "events", $"events must be an array of {string.Join(", ", known)}.").ConfigureAwait(false);
+                return;
+            }
+            events = [.. list.EnumerateArray().Select(e => e.GetString()!)];
         }
         parts.Webhooks.Subscribe(new WebhookSubscription(url, secret, events));
         await StateAsync(context).ConfigureAwait(false);
@@ -258,9 +264,45 @@ internal sealed class ControlEndpoints(CyberVaultSimulator.Parts parts, IReadOnl
         return null;
     }
 
-    private static string? GetString(JsonElement root, string name) =>
-        root.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>An absent or null field is null; a field of the wrong type is a 400, never silently ignored.</summary>
+    private static string? GetString(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw new BadControlInputException(name, $"{name} must be a string.");
+    }
 
-    private static int? GetInt(JsonElement root, string name) =>
-        root.TryGetProperty(name, out JsonElement value) && value.TryGetInt32(out int n) ? n : null;
+    private static int? GetInt(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int n) ? n : throw new BadControlInputException(name, $"{name} must be an integer.");
+    }
+
+    /// <summary>Turns a wrongly typed field into a 400 naming it.</summary>
+    private static RequestDelegate Guard(RequestDelegate handler) => async context =>
+    {
+        try
+        {
+            await handler(context).ConfigureAwait(false);
+        }
+        catch (BadControlInputException ex) when (!context.Response.HasStarted)
+        {
+            await ApiResponses.BadRequestAsync(context, ex.Field, ex.Message).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex) when (!context.Response.HasStarted)
+        {
+            // The world's own validation (e.g. an empty asset_id) explains the problem well enough.
+            await ApiResponses.BadRequestAsync(context, "body", ex.Message).ConfigureAwait(false);
+        }
+    };
+
+    private sealed class BadControlInputException(string field, string message) : Exception(message)
+    {
+        public string Field { get; } = field;
+    }
 }

@@ -9,6 +9,7 @@ public sealed class FaultInjector
 {
     private readonly Lock _gate = new();
     private readonly LinkedList<(Fault Fault, int Remaining)> _queue = new();
+    private int _slowWaiting;
 
     /// <summary>Applies <paramref name="fault"/> to the next <paramref name="count"/> API responses.</summary>
     public void Enqueue(Fault fault, int count = 1)
@@ -48,6 +49,13 @@ public sealed class FaultInjector
             }
         }
     }
+
+    /// <summary>Requests currently held by a <see cref="Slow"/> fault (their timer exists), for tests that advance fake time.</summary>
+    public int SlowRequestsWaiting => Volatile.Read(ref _slowWaiting);
+
+    internal void SlowWaitStarted() => Interlocked.Increment(ref _slowWaiting);
+
+    internal void SlowWaitEnded() => Interlocked.Decrement(ref _slowWaiting);
 
     internal Fault? TakeFor(bool isAlertListing)
     {

@@ -100,7 +100,12 @@ public sealed class CyberVaultSimulator : IAsyncDisposable
                 Args = [],
                 ApplicationName = typeof(CyberVaultSimulator).Assembly.GetName().Name,
                 ContentRootPath = AppContext.BaseDirectory,
+                // Never the developer exception page (it would show stack traces to clients).
+                EnvironmentName = "Production",
             });
+            // Hosted inside another app (the exporter's demo mode), the simulator must not pick up that app's
+            // appsettings.json or ASPNETCORE_* settings (e.g. Kestrel endpoints): everything comes from options.
+            builder.Configuration.Sources.Clear();
             builder.Logging.ClearProviders();
             options.ConfigureLogging?.Invoke(builder.Logging);
             builder.WebHost.UseKestrelHttpsConfiguration();
@@ -132,7 +137,8 @@ public sealed class CyberVaultSimulator : IAsyncDisposable
 
             Uri? httpsOrigin = null;
             var pipeline = new ApiPipeline(parts.RateLimits, parts.Faults, parts.Requests, time, logger,
-                () => httpsOrigin ?? throw new InvalidOperationException("The simulator has not started."), options.EnableControlEndpoint);
+                () => httpsOrigin ?? throw new InvalidOperationException("The simulator has not started."), options.EnableControlEndpoint,
+                app.Lifetime.ApplicationStopping);
             app.Use(pipeline.InvokeAsync);
             new ApiEndpoints(parts.World, new AlertCursorCodec()).Map(app);
             if (options.EnableControlEndpoint)
@@ -148,7 +154,8 @@ public sealed class CyberVaultSimulator : IAsyncDisposable
             Task liveLoop = options.Scenario.Live
                 ? RunLiveAsync(parts.World, time, options.Scenario.LiveTickInterval, logger, stopping.Token)
                 : Task.CompletedTask;
-            Log.Started(logger, baseUrl, plain);
+            string plainText = plain?.ToString() ?? "none";
+            Log.Started(logger, baseUrl, plainText);
             return new CyberVaultSimulator(app, certificates, stopping, liveLoop, baseUrl, plain, generatedKey, parts);
         }
         catch

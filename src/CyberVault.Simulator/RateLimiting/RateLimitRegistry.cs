@@ -111,6 +111,28 @@ public sealed class RateLimitRegistry
         return match;
     }
 
+    /// <summary>
+    /// Replaces any configured key (raw or URL-encoded) in <paramref name="text"/>, so a client that puts its
+    /// key in a URL by mistake still never gets it into the request log.
+    /// </summary>
+    internal string Redact(string text)
+    {
+        if (text.Length == 0)
+        {
+            return text;
+        }
+        foreach (string key in _byKey.Keys)
+        {
+            text = text.Replace(key, "[redacted]", StringComparison.Ordinal);
+            string escaped = Uri.EscapeDataString(key);
+            if (escaped != key)
+            {
+                text = text.Replace(escaped, "[redacted]", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+        return text;
+    }
+
     internal RateDecision TryAcquire(KeyState state)
     {
         lock (state)

@@ -18,7 +18,8 @@ public sealed class SimulatedWorld
     private readonly Random _idRandom;
     private readonly Random _liveRandom;
     private readonly Dictionary<string, Alert> _byId = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Type, string AssetId, string Severity), string> _openByFingerprint = [];
+    // Open alerts per (type, asset, severity), oldest first; AddAlert and seeding may create several.
+    private readonly Dictionary<(string Type, string AssetId, string Severity), List<string>> _openByFingerprint = [];
     private readonly AlertIndex _all = new();
     private readonly AlertIndex[] _bySeverity = NewIndexes(4);
     private readonly AlertIndex[] _byStatus = NewIndexes(4);
@@ -115,9 +116,9 @@ public sealed class SimulatedWorld
         Alert alert;
         lock (_gate)
         {
-            if (_openByFingerprint.TryGetValue((type, assetId, severity), out string? existingId))
+            if (_openByFingerprint.TryGetValue((type, assetId, severity), out List<string>? open))
             {
-                return (_byId[existingId], false);
+                return (_byId[open[^1]], false);
             }
             alert = CreateLocked(severity, "open", type, assetId);
         }
@@ -320,7 +321,12 @@ public sealed class SimulatedWorld
         _newestTicks = Math.Max(_newestTicks, alert.CreatedAt.UtcTicks);
         if (alert.Status == "open")
         {
-            _openByFingerprint.TryAdd((alert.Type, alert.AssetId, alert.Severity), alert.Id);
+            var fingerprint = (alert.Type, alert.AssetId, alert.Severity);
+            if (!_openByFingerprint.TryGetValue(fingerprint, out List<string>? open))
+            {
+                _openByFingerprint[fingerprint] = open = [];
+            }
+            open.Add(alert.Id);
         }
     }
 
@@ -334,9 +340,13 @@ public sealed class SimulatedWorld
         _byPair[PairIndex(old.Severity, old.Status)].Remove(old);
         _byPair[PairIndex(updated.Severity, updated.Status)].Insert(updated);
         var fingerprint = (old.Type, old.AssetId, old.Severity);
-        if (old.Status == "open" && _openByFingerprint.TryGetValue(fingerprint, out string? id) && id == old.Id)
+        if (old.Status == "open" && _openByFingerprint.TryGetValue(fingerprint, out List<string>? open))
         {
-            _openByFingerprint.Remove(fingerprint);
+            open.Remove(old.Id);
+            if (open.Count == 0)
+            {
+                _openByFingerprint.Remove(fingerprint);
+            }
         }
     }
 
