@@ -44,4 +44,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3209, Level = LogLevel.Error,
         Message = "target {Target}: poller crashed")]
     public static partial void PollerCrashed(ILogger logger, Exception exception, string target);
+
+    [LoggerMessage(EventId = 3210, Level = LogLevel.Error,
+        Message = "target {Target}: collector {Collector} run failed unexpectedly; retrying at the next interval")]
+    public static partial void CollectorCrashed(ILogger logger, Exception exception, string target, string collector);
 }

@@ -190,7 +190,7 @@ internal sealed class TargetPoller
         {
             await WaitWhileBlockedAsync(cancellationToken).ConfigureAwait(false);
             var started = _time.GetUtcNow();
-            await PollStatusOnceAsync(cancellationToken).ConfigureAwait(false);
+            await GuardAsync(StatusCollector, () => PollStatusOnceAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
             await DelayUntilAsync(started + Polling.StatusInterval, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -201,7 +201,7 @@ internal sealed class TargetPoller
         {
             await WaitWhileBlockedAsync(cancellationToken).ConfigureAwait(false);
             var started = _time.GetUtcNow();
-            await SweepOnceAsync(cancellationToken).ConfigureAwait(false);
+            await GuardAsync(AlertsCollector, () => SweepOnceAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
             TimeSpan interval;
             lock (_lock)
             {
@@ -209,6 +209,25 @@ internal sealed class TargetPoller
             }
 
             await DelayUntilAsync(started + interval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A bug in one run must not end the loop (and with it the target's polling); it is logged and retried next interval.</summary>
+    private async Task GuardAsync(string collector, Func<Task> run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await run().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // Deliberately broad: see the summary; the exception is logged with its stack.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.CollectorCrashed(_logger, ex, Target, collector);
         }
     }
 
