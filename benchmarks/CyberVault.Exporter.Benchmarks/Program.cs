@@ -10,8 +10,12 @@ using Microsoft.Extensions.Time.Testing;
 // Budget run: the exporter's poller against an in-process simulator at Starter tier, budget_share 0.5,
 // 2,000 open alerts, for N simulated minutes (FakeTimeProvider shared by both; time only advances while no
 // request is on the wire), then figures from the simulator's request log.
-var minutes = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 3;
-var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 10, 0, 0, TimeSpan.Zero));
+// Usage: [minutes] [--real-time]. --real-time runs on the system clock (the run then takes those minutes).
+var realTime = args.Contains("--real-time");
+var numbers = args.Where(a => a != "--real-time").ToArray();
+var minutes = numbers.Length > 0 ? double.Parse(numbers[0], CultureInfo.InvariantCulture) : 3;
+var fake = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 10, 0, 0, TimeSpan.Zero));
+TimeProvider time = realTime ? TimeProvider.System : fake;
 var key = "cv_bench_" + Guid.NewGuid().ToString("N");
 var options = new SimulatorOptions { TimeProvider = time };
 options.Keys.Add(new SimulatedApiKey(key, SimulatedTier.Starter));
@@ -51,7 +55,12 @@ try
     var run = poller.RunAsync(stop.Token);
 
     var end = time.GetUtcNow() + TimeSpan.FromMinutes(minutes);
-    while (time.GetUtcNow() < end)
+    if (realTime)
+    {
+        await Task.Delay(TimeSpan.FromMinutes(minutes));
+    }
+
+    while (!realTime && time.GetUtcNow() < end)
     {
         await Task.Delay(1);
         while (Volatile.Read(ref inFlight) > 0)
@@ -59,7 +68,7 @@ try
             await Task.Delay(1);
         }
 
-        time.Advance(TimeSpan.FromMilliseconds(100));
+        fake.Advance(TimeSpan.FromMilliseconds(100));
     }
 
     await stop.CancelAsync();
@@ -71,7 +80,7 @@ try
     var cycle = BudgetPlan.RequestsPerCycle(
         new Dictionary<string, long> { ["open"] = simulator.World.CountAlerts(null, "open"), ["investigating"] = simulator.World.CountAlerts(null, "investigating") },
         target.Polling.PageSize);
-    Console.WriteLine(FormattableString.Invariant($"simulated minutes:            {minutes}"));
+    Console.WriteLine(FormattableString.Invariant($"{(realTime ? "real" : "simulated")} minutes:            {minutes}"));
     Console.WriteLine(FormattableString.Invariant($"tier / share / budget rpm:    starter / 0.5 / {runtime.Budget.Plan.RequestsPerMinute} (burst {runtime.Budget.Plan.Capacity})"));
     Console.WriteLine(FormattableString.Invariant($"open alerts:                  {simulator.World.CountAlerts(null, "open")}"));
     Console.WriteLine(FormattableString.Invariant($"total requests:               {log.Count}"));
