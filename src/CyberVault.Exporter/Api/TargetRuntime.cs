@@ -1,0 +1,58 @@
+using System.Collections.Immutable;
+using CyberVault.Exporter.Budget;
+using CyberVault.Exporter.Configuration;
+
+namespace CyberVault.Exporter.Api;
+
+/// <summary>
+/// The live pieces of one target shared by its HTTP handler chain and its poller: the budget every attempt
+/// pays into, the key, and the request counters of the snapshot.
+/// </summary>
+internal sealed class TargetRuntime(TargetConfig config, RequestBudget budget, ApiKeyProvider key, ApiRequestCounters requests)
+{
+    public TargetConfig Config { get; } = config ?? throw new ArgumentNullException(nameof(config));
+
+    public RequestBudget Budget { get; } = budget ?? throw new ArgumentNullException(nameof(budget));
+
+    public ApiKeyProvider Key { get; } = key ?? throw new ArgumentNullException(nameof(key));
+
+    public ApiRequestCounters Requests { get; } = requests ?? throw new ArgumentNullException(nameof(requests));
+
+    public string Name => Config.Name;
+
+    /// <summary>A runtime with a fresh budget and counters for <paramref name="config"/>.</summary>
+    public static TargetRuntime Create(TargetConfig config, TimeProvider time, Microsoft.Extensions.Logging.ILogger? budgetLogger = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new TargetRuntime(
+            config,
+            new RequestBudget(BudgetPlan.For(config), time, config.Name, budgetLogger),
+            new ApiKeyProvider(config.ApiKey),
+            new ApiRequestCounters());
+    }
+}
+
+/// <summary>Counter of attempts per (endpoint, code), read into snapshots.</summary>
+internal sealed class ApiRequestCounters
+{
+    private ImmutableDictionary<(string Endpoint, string Code), long> _counts =
+        ImmutableDictionary<(string Endpoint, string Code), long>.Empty;
+
+    public void Increment(string endpoint, string code) =>
+        ImmutableInterlocked.AddOrUpdate(ref _counts, (endpoint, code), 1, static (_, n) => n + 1);
+
+    public ImmutableDictionary<(string Endpoint, string Code), long> Snapshot() => Volatile.Read(ref _counts);
+
+    public long Total => Volatile.Read(ref _counts).Values.Sum();
+}
+
+/// <summary>Keys of per-request options the client sets for the handler chain.</summary>
+internal static class ApiRequestOptions
+{
+    public const string StatusEndpoint = "status";
+    public const string AlertsEndpoint = "alerts";
+
+    public static readonly HttpRequestOptionsKey<string> Endpoint = new("cybervault.endpoint");
+
+    public static readonly HttpRequestOptionsKey<RequestPriority> Priority = new("cybervault.priority");
+}

@@ -1,0 +1,95 @@
+using System.Text;
+using CyberVault.Exporter.Api;
+
+namespace CyberVault.Exporter.Tests.Api;
+
+public class ResponseReaderTests
+{
+    private static async Task<(T? Value, string? Error)> Read<T>(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info, long max = ResponseReader.MaxBodyBytes)
+        where T : class
+    {
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));
+        return await ResponseReader.ReadAsync(stream, info, max, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task A_status_with_unknown_fields_is_read()
+    {
+        var (status, error) = await Read("""{"status":"degraded","threat_level":7,"active_alerts":12,"last_scan":"2025-06-14T08:22:14Z","region":"eu-west-1","future_field":{"x":[1,2]}}""", CyberVaultJsonContext.Default.StatusResponse);
+
+        Assert.Null(error);
+        Assert.Null(ResponseReader.Validate(status!));
+        Assert.Equal("degraded", status!.Status);
+        Assert.Equal(7, status.ThreatLevel);
+        Assert.Equal(12, status.ActiveAlerts);
+        Assert.Equal(new DateTimeOffset(2025, 6, 14, 8, 22, 14, TimeSpan.Zero), status.LastScan);
+        Assert.Equal("eu-west-1", status.Region);
+    }
+
+    [Theory]
+    [InlineData("""{"status":"operational","threat_level":11,"active_alerts":0}""", "field threat_level is 11, outside 0-10")]
+    [InlineData("""{"status":"operational","threat_level":-1,"active_alerts":0}""", "field threat_level is -1, outside 0-10")]
+    [InlineData("""{"status":"operational","threat_level":1,"active_alerts":-4}""", "field active_alerts is -4, negative")]
+    [InlineData("""{"threat_level":1,"active_alerts":0}""", "field status is missing")]
+    [InlineData("""{"status":"operational","active_alerts":0}""", "field threat_level is missing")]
+    [InlineData("""{"status":"operational","threat_level":1}""", "field active_alerts is missing")]
+    public async Task An_invalid_status_is_malformed_naming_the_field(string json, string expected)
+    {
+        var (status, error) = await Read(json, CyberVaultJsonContext.Default.StatusResponse);
+
+        Assert.Null(error);
+        Assert.Equal(expected, ResponseReader.Validate(status!));
+    }
+
+    [Fact]
+    public async Task A_wrong_type_names_the_field_path()
+    {
+        var (_, error) = await Read("""{"status":"operational","threat_level":"high","active_alerts":0}""", CyberVaultJsonContext.Default.StatusResponse);
+
+        Assert.StartsWith("field $.threat_level is not valid", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Nesting_deeper_than_16_is_refused()
+    {
+        var deep = string.Concat(Enumerable.Repeat("""{"a":""", 20)) + "1" + new string('}', 20);
+        var (_, error) = await Read($$"""{"status":"operational","threat_level":1,"active_alerts":0,"x":{{deep}}}""", CyberVaultJsonContext.Default.StatusResponse);
+
+        Assert.NotNull(error);
+        Assert.Contains("deeper than 16", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_size_bound_is_refused()
+    {
+        var padding = new string(' ', 5000);
+        var (_, error) = await Read($$"""{"status":"operational",{{padding}}"threat_level":1,"active_alerts":0}""", CyberVaultJsonContext.Default.StatusResponse, max: 4096);
+
+        Assert.Equal("the body is larger than 4096 bytes", error);
+    }
+
+    [Theory]
+    [InlineData("""{"next_cursor":null,"has_more":false}""", "field data is missing")]
+    [InlineData("""{"data":[{"id":"a","severity":"high"}],"has_more":false}""", "field data[0].status is missing")]
+    [InlineData("""{"data":[{"id":"a","status":"open"},{"id":"b"}],"has_more":false}""", "field data[0].severity is missing")]
+    [InlineData("""{"data":[{"severity":"low","status":"open"}],"has_more":false}""", "field data[0].id is missing")]
+    [InlineData("""{"data":[],"has_more":true}""", "field next_cursor is missing while has_more is true")]
+    public async Task An_invalid_page_is_malformed_naming_the_field(string json, string expected)
+    {
+        var (page, error) = await Read(json, CyberVaultJsonContext.Default.AlertsPage);
+
+        Assert.Null(error);
+        Assert.Equal(expected, ResponseReader.Validate(page!));
+    }
+
+    [Fact]
+    public async Task A_page_tolerates_unknown_fields_and_a_missing_has_more()
+    {
+        var (page, error) = await Read("""{"data":[{"id":"a","severity":"nuclear","status":"open","extra":true}],"next_cursor":"c2"}""", CyberVaultJsonContext.Default.AlertsPage);
+
+        Assert.Null(error);
+        Assert.Null(ResponseReader.Validate(page!));
+        Assert.Equal("nuclear", page!.Data![0].Severity);
+        Assert.Equal("c2", page.NextCursor);
+    }
+}
