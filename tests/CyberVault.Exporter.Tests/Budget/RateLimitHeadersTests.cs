@@ -76,8 +76,8 @@ public class RateLimitHeadersTests
         var withBurst = RateLimitHeaders.Parse("12", "15", "30", Now);
         var withoutBurst = RateLimitHeaders.Parse("12", null, null, Now);
 
-        Assert.Equal(new Metrics.RateLimitSample(12, 15, Now.AddSeconds(30), Now), withBurst);
-        Assert.Equal(new Metrics.RateLimitSample(12, null, null, Now), withoutBurst);
+        Assert.Equal(new CyberVault.Exporter.Metrics.RateLimitSample(12, 15, Now.AddSeconds(30), Now), withBurst);
+        Assert.Equal(new CyberVault.Exporter.Metrics.RateLimitSample(12, null, null, Now), withoutBurst);
         Assert.Null(RateLimitHeaders.Parse(null, "15", "30", Now));
         Assert.Null(RateLimitHeaders.Parse("-3", "15", "30", Now));
         Assert.Null(RateLimitHeaders.Parse("many", "15", "30", Now));

@@ -16,7 +16,7 @@ public class RequestBudgetTests
     [InlineData("Starter", 0.01, 0.6, 1)]
     public void The_plan_follows_tier_and_share(string tier, double share, double rpm, int capacity)
     {
-        var plan = BudgetPlan.For(TestSupport.Target(tier: Enum.Parse<Configuration.Tier>(tier), share: share));
+        var plan = BudgetPlan.For(TestSupport.Target(tier: Enum.Parse<CyberVault.Exporter.Configuration.Tier>(tier), share: share));
         using var budget = new RequestBudget(plan, TestSupport.NewTime());
 
         Assert.Equal(rpm, plan.RequestsPerMinute, 6);
@@ -63,7 +63,7 @@ public class RequestBudgetTests
     public async Task Professional_full_share_allows_a_burst_of_50_then_five_per_second()
     {
         var time = TestSupport.NewTime();
-        using var budget = new RequestBudget(BudgetPlan.For(TestSupport.Target(tier: Configuration.Tier.Professional, share: 1.0)), time);
+        using var budget = new RequestBudget(BudgetPlan.For(TestSupport.Target(tier: CyberVault.Exporter.Configuration.Tier.Professional, share: 1.0)), time);
         var grants = await AcquireGreedilyAsync(budget, time, TimeSpan.FromSeconds(10));
 
         Assert.Equal(50, grants.Count(g => g == TestSupport.Start));
