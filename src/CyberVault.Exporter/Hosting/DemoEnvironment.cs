@@ -15,6 +15,9 @@ internal sealed class DemoEnvironment : IAsyncDisposable
 
     public const string TargetName = "demo";
 
+    /// <summary>The demo serves on loopback only unless --web.listen-address says otherwise: it is a local trial.</summary>
+    public const string ListenAddress = "127.0.0.1:9878";
+
     private readonly CyberVaultSimulator _simulator;
     private readonly string _caFile;
 
@@ -56,7 +59,7 @@ internal sealed class DemoEnvironment : IAsyncDisposable
         Environment.SetEnvironmentVariable(KeyVariable, key);
 
         var config = new ExporterConfig(
-            new WebConfig(WebConfig.DefaultListenAddress),
+            new WebConfig(ListenAddress),
             [
                 new TargetConfig
                 {
