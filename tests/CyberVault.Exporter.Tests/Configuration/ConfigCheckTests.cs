@@ -1,3 +1,4 @@
+using CyberVault.Exporter.Tests.Support;
 using CyberVault.Exporter.Configuration;
 
 namespace CyberVault.Exporter.Tests.Configuration;
@@ -156,7 +157,7 @@ public sealed class ConfigCheckTests : IDisposable
     {
         using var output = new StringWriter();
 
-        var code = ConfigCheck.CheckFile(Path.Combine(ValidConfigTests.RepositoryRoot(), "exporter.yml.example"), output);
+        var code = ConfigCheck.CheckFile(Path.Combine(Repository.Root, "exporter.yml.example"), output);
 
         Assert.Equal(0, code);
         var text = output.ToString();

@@ -1,3 +1,4 @@
+using CyberVault.Exporter.Tests.Support;
 using CyberVault.Exporter.Configuration;
 
 namespace CyberVault.Exporter.Tests.Configuration;
@@ -11,7 +12,7 @@ public class MutatedConfigTests
     [Fact]
     public void Thousands_of_mutated_files_either_load_or_fail_with_located_config_errors()
     {
-        var original = File.ReadAllText(Path.Combine(ValidConfigTests.RepositoryRoot(), "exporter.yml.example"));
+        var original = File.ReadAllText(Path.Combine(Repository.Root, "exporter.yml.example"));
         var random = new Random(20261203);
         var failures = 0;
         for (var i = 0; i < Iterations; i++)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CyberVault.Exporter.Configuration;
+using CyberVault.Exporter.Tests.Support;
 
 namespace CyberVault.Exporter.Tests.Configuration;
 
@@ -211,7 +212,7 @@ public sealed class ValidConfigTests : IDisposable
     [Fact]
     public void The_example_file_loads_with_the_issues_values()
     {
-        var config = ConfigLoader.Load(Path.Combine(RepositoryRoot(), "exporter.yml.example"));
+        var config = ConfigLoader.Load(Path.Combine(Repository.Root, "exporter.yml.example"));
 
         Assert.Equal(":9878", config.Web.ListenAddress);
         var target = Assert.Single(config.Targets);
@@ -242,22 +243,9 @@ public sealed class ValidConfigTests : IDisposable
     [MemberData(nameof(EveryKey))]
     public void The_example_and_the_reference_document_every_key(string key)
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
 
         Assert.Contains($"{key}:", File.ReadAllText(Path.Combine(root, "exporter.yml.example")), StringComparison.Ordinal);
         Assert.Matches($@"`(\w+\.)?{key}`", File.ReadAllText(Path.Combine(root, "docs", "configuration.md")));
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "exporter.yml.example")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("exporter.yml.example not found above " + AppContext.BaseDirectory);
     }
 }

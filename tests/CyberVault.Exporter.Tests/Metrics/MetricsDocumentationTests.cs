@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CyberVault.Exporter.Metrics;
+using CyberVault.Exporter.Tests.Support;
 
 namespace CyberVault.Exporter.Tests.Metrics;
 
@@ -24,7 +25,7 @@ public partial class MetricsDocumentationTests
 
     private static List<(string Name, string Type, string Labels)> DocumentedRows()
     {
-        var path = Path.Combine(RepositoryRoot(), "docs", "metrics.md");
+        var path = Path.Combine(Repository.Root, "docs", "metrics.md");
         return
         [
             .. File.ReadLines(path)
@@ -32,20 +33,6 @@ public partial class MetricsDocumentationTests
                 .Where(m => m.Success)
                 .Select(m => (m.Groups["name"].Value, m.Groups["type"].Value.Trim(), m.Groups["labels"].Value.Trim())),
         ];
-    }
-
-    /// <summary>The folder with CyberVault.Exporter.sln, found by walking up from the test binaries.</summary>
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CyberVault.Exporter.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No CyberVault.Exporter.sln above {AppContext.BaseDirectory}.");
     }
 
     // A metrics table row: | `name` | type | labels | meaning | absent when |
