@@ -219,8 +219,10 @@ internal static class TargetConfigs
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        return a with { Polling = b.Polling } == b
+        return a with { Polling = b.Polling, Webhook = b.Webhook } == b
             && a.Polling with { AlertStatuses = b.Polling.AlertStatuses } == b.Polling
-            && a.Polling.AlertStatuses.SequenceEqual(b.Polling.AlertStatuses, StringComparer.Ordinal);
+            && a.Polling.AlertStatuses.SequenceEqual(b.Polling.AlertStatuses, StringComparer.Ordinal)
+            && a.Webhook with { SecretFiles = b.Webhook.SecretFiles } == b.Webhook
+            && a.Webhook.SecretFiles.SequenceEqual(b.Webhook.SecretFiles, StringComparer.Ordinal);
     }
 }
