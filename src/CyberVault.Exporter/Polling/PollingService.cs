@@ -219,7 +219,9 @@ internal static class TargetConfigs
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        return a with { Polling = b.Polling, Webhook = b.Webhook } == b
+        // Both sides get the same webhook instance: an unset webhook (null field) and its default are the same config.
+        var webhook = b.Webhook;
+        return a with { Polling = b.Polling, Webhook = webhook } == b with { Webhook = webhook }
             && a.Polling with { AlertStatuses = b.Polling.AlertStatuses } == b.Polling
             && a.Polling.AlertStatuses.SequenceEqual(b.Polling.AlertStatuses, StringComparer.Ordinal)
             && a.Webhook with { SecretFiles = b.Webhook.SecretFiles } == b.Webhook
