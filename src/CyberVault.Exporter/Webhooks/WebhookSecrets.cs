@@ -198,7 +198,10 @@ internal sealed class WebhookSecrets
             total += read;
         }
 
-        return buffer[..total];
+        var content = buffer[..total];
+        // Secrets should not linger in freed memory longer than needed.
+        CryptographicOperations.ZeroMemory(buffer);
+        return content;
     }
 
     private sealed record ReadResult(IReadOnlyList<byte[]> Secrets, IReadOnlyList<string> Missing, string? Problem, byte[] Fingerprint);
