@@ -11,6 +11,12 @@ using Microsoft.Extensions.Time.Testing;
 // 2,000 open alerts, for N simulated minutes (FakeTimeProvider shared by both; time only advances while no
 // request is on the wire), then figures from the simulator's request log.
 // Usage: [minutes] [--real-time]. --real-time runs on the system clock (the run then takes those minutes).
+// Usage: webhook-latency [events] runs the webhook-to-/metrics latency benchmark instead (see WebhookLatency).
+if (args is ["webhook-latency", .. var rest])
+{
+    return await CyberVault.Exporter.Benchmarks.WebhookLatency.RunAsync(rest);
+}
+
 var realTime = args.Contains("--real-time");
 var numbers = args.Where(a => a != "--real-time").ToArray();
 var minutes = numbers.Length > 0 ? double.Parse(numbers[0], CultureInfo.InvariantCulture) : 3;

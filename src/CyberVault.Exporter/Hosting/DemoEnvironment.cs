@@ -6,7 +6,9 @@ namespace CyberVault.Exporter.Hosting;
 
 /// <summary>
 /// <c>--demo</c>: the simulator runs in-process in live mode on loopback, and the exporter polls it with a generated
-/// configuration, so anyone can see real numbers move without a key, a config file or a network.
+/// configuration, so anyone can see real numbers move without a key, a config file or a network. The demo target's
+/// webhook is on: once the exporter listens, the simulator delivers its signed events to it (<see cref="SubscribeExporter"/>)
+/// with a secret generated per run and written to a temporary file only the user can read.
 /// </summary>
 internal sealed class DemoEnvironment : IAsyncDisposable
 {
@@ -20,11 +22,15 @@ internal sealed class DemoEnvironment : IAsyncDisposable
 
     private readonly CyberVaultSimulator _simulator;
     private readonly string _caFile;
+    private readonly string _secretFile;
+    private readonly string _secret;
 
-    private DemoEnvironment(CyberVaultSimulator simulator, string caFile, ExporterConfig config)
+    private DemoEnvironment(CyberVaultSimulator simulator, string caFile, string secretFile, string secret, ExporterConfig config)
     {
         _simulator = simulator;
         _caFile = caFile;
+        _secretFile = secretFile;
+        _secret = secret;
         Config = config;
     }
 
@@ -58,6 +64,10 @@ internal sealed class DemoEnvironment : IAsyncDisposable
         await File.WriteAllTextAsync(caFile, simulator.CaCertificatePem, cancellationToken).ConfigureAwait(false);
         Environment.SetEnvironmentVariable(KeyVariable, key);
 
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var secretFile = Path.Combine(Path.GetTempPath(), $"cybervault-demo-webhook-secret-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
+        await WritePrivateFileAsync(secretFile, secret, cancellationToken).ConfigureAwait(false);
+
         var config = new ExporterConfig(
             new WebConfig(ListenAddress),
             [
@@ -75,9 +85,45 @@ internal sealed class DemoEnvironment : IAsyncDisposable
                         AlertsInterval = TimeSpan.FromSeconds(15),
                         MaxStaleness = TimeSpan.FromMinutes(2),
                     },
+                    Webhook = new WebhookConfig
+                    {
+                        Enabled = true,
+                        Path = WebhookConfig.DefaultPathFor(TargetName),
+                        SecretFiles = [secretFile],
+                    },
                 },
             ]);
-        return new DemoEnvironment(simulator, caFile, config);
+        return new DemoEnvironment(simulator, caFile, secretFile, secret, config);
+    }
+
+    /// <summary>Subscribes the simulator to the demo target's webhook on the exporter; returns the webhook URL.</summary>
+    /// <param name="serverAddresses">The exporter's bound addresses, e.g. http://127.0.0.1:9878 or http://[::]:9878.</param>
+    public Uri SubscribeExporter(IEnumerable<string> serverAddresses)
+    {
+        ArgumentNullException.ThrowIfNull(serverAddresses);
+        var bound = serverAddresses.Select(a => new Uri(a)).FirstOrDefault()
+            ?? throw new InvalidOperationException("The exporter is not listening on any address.");
+        // An any-address or localhost binding is reachable on IPv4 loopback; a specific address is used as it is.
+        var host = bound.Host is "0.0.0.0" or "[::]" or "::" or "localhost" || bound.Host.StartsWith('+') || bound.Host == "*" ? "127.0.0.1" : bound.Host;
+        var url = new UriBuilder(Uri.UriSchemeHttp, host, bound.Port, WebhookConfig.DefaultPathFor(TargetName)).Uri;
+        _simulator.Webhooks.Subscribe(new WebhookSubscription(url, _secret));
+        return url;
+    }
+
+    /// <summary>Creates <paramref name="path"/> readable and writable by the user only (0600) before the secret is written.</summary>
+    private static async Task WritePrivateFileAsync(string path, string content, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        var stream = new FileStream(path, options);
+        await using (stream.ConfigureAwait(false))
+        {
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -86,6 +132,7 @@ internal sealed class DemoEnvironment : IAsyncDisposable
         Environment.SetEnvironmentVariable(KeyVariable, null);
         try
         {
+            File.Delete(_secretFile);
             File.Delete(_caFile);
         }
         catch (IOException)

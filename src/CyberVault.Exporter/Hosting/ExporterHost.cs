@@ -4,8 +4,11 @@ using CyberVault.Exporter.Logging;
 using CyberVault.Exporter.Metrics;
 using CyberVault.Exporter.Polling;
 using CyberVault.Exporter.Web;
+using CyberVault.Exporter.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -72,14 +75,30 @@ internal static class ExporterHost
                 }
             }
 
-            await using var app = Build(options, config);
-            if (demo is not null)
+            WebApplication built;
+            try
             {
-                await stdout.WriteLineAsync(
-                    $"demo: simulator at {demo.SimulatorUrl} (live mode); exporter on {options.EffectiveListenAddress(config)} - open /metrics").ConfigureAwait(false);
+                built = Build(options, config);
+            }
+            catch (WebhookSecretsException ex)
+            {
+                await stderr.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return 1;
             }
 
-            await app.RunAsync().ConfigureAwait(false);
+            await using var app = built;
+            if (demo is null)
+            {
+                await app.RunAsync().ConfigureAwait(false);
+                return 0;
+            }
+
+            // The simulator can only be pointed at the exporter's webhook once Kestrel has bound its port.
+            await app.StartAsync().ConfigureAwait(false);
+            var webhookUrl = demo.SubscribeExporter(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
+            await stdout.WriteLineAsync(
+                $"demo: simulator at {demo.SimulatorUrl} (live mode) delivering signed webhooks to {webhookUrl}; exporter on {options.EffectiveListenAddress(config)} - open /metrics").ConfigureAwait(false);
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
             return 0;
         }
         finally
@@ -115,6 +134,7 @@ internal static class ExporterHost
         // Web first: it registers the Prometheus IApiRequestObserver that the API client then picks up.
         builder.Services.AddExporterWeb([.. config.Targets.Select(t => t.Name)]);
         builder.Services.AddCyberVaultPolling(config);
+        builder.Services.AddExporterWebhooks(config);
 
         var app = builder.Build();
         app.MapExporterEndpoints();

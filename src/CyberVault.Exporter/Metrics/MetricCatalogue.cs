@@ -67,7 +67,7 @@ internal static class MetricCatalogue
     public static readonly MetricDescriptor Alerts = MetricDescriptor.PerTarget(
         "cybervault_alerts",
         MetricKind.Gauge,
-        "Alerts by severity and status, counted by the last complete sweep of /v2/alerts.",
+        "Alerts by severity and status: the last complete sweep of /v2/alerts, adjusted by alert webhook events since.",
         ["severity", "status"],
         static (s, inputs) => s.Alerts is { } alerts
             ? alerts.Counts.Select(kv => (
@@ -164,6 +164,35 @@ internal static class MetricCatalogue
             (ImmutableArray<string>)[BoundedLabel.Sanitise(kv.Key)],
             kv.Value.EffectiveInterval.TotalSeconds)));
 
+    public static readonly MetricDescriptor WebhookEvents = MetricDescriptor.PerTarget(
+        "cybervault_webhook_events_total",
+        MetricKind.Counter,
+        "Webhook deliveries by event type (unknown before the signature is verified) and result.",
+        ["event", "result"],
+        static (s, _) => s.Webhooks is { } webhooks
+            ? webhooks.Events.Select(kv => (
+                (ImmutableArray<string>)[kv.Key.Event, kv.Key.Result],
+                (double)kv.Value))
+            : []);
+
+    public static readonly MetricDescriptor WebhookLastEventTimestamp = MetricDescriptor.PerTarget(
+        "cybervault_webhook_last_event_timestamp_seconds",
+        MetricKind.Gauge,
+        "When the last webhook delivery with a valid signature arrived, in seconds since the Unix epoch.",
+        s => UnixSeconds(s.Webhooks?.LastEventAt));
+
+    public static readonly MetricDescriptor ComplianceFailures = MetricDescriptor.PerTarget(
+        "cybervault_compliance_failures_total",
+        MetricKind.Counter,
+        "compliance.failed webhook events accepted.",
+        s => s.Webhooks?.ComplianceFailures);
+
+    public static readonly MetricDescriptor AssetVulnerableEvents = MetricDescriptor.PerTarget(
+        "cybervault_asset_vulnerable_events_total",
+        MetricKind.Counter,
+        "asset.vulnerable webhook events accepted.",
+        s => s.Webhooks?.AssetVulnerableEvents);
+
     public static readonly MetricDescriptor BuildInformation = MetricDescriptor.Exporter(
         "cybervault_exporter_build_info",
         MetricKind.Gauge,
@@ -193,6 +222,10 @@ internal static class MetricCatalogue
         CollectorLastSuccessTimestamp,
         CollectorDuration,
         CollectorInterval,
+        WebhookEvents,
+        WebhookLastEventTimestamp,
+        ComplianceFailures,
+        AssetVulnerableEvents,
         BuildInformation,
     ];
 

@@ -37,6 +37,23 @@ internal sealed record TargetSnapshot
     /// <summary>Per collector (status|alerts).</summary>
     public ImmutableDictionary<string, CollectorState> Collectors { get; init; } =
         ImmutableDictionary<string, CollectorState>.Empty;
+
+    /// <summary>The webhook receiver's counters; null when the target's webhook is disabled (its series are then absent).</summary>
+    public WebhookStats? Webhooks { get; init; }
+}
+
+/// <param name="Events">Counter per (event, result): event is a known event type or "unknown", result one of accepted,
+/// invalid_signature, malformed, too_large, duplicate, ignored.</param>
+/// <param name="LastEventAt">When the last delivery with a valid signature arrived, or null.</param>
+/// <param name="ComplianceFailures">Counter of accepted compliance.failed events.</param>
+/// <param name="AssetVulnerableEvents">Counter of accepted asset.vulnerable events.</param>
+internal sealed record WebhookStats(
+    ImmutableDictionary<(string Event, string Result), long> Events,
+    DateTimeOffset? LastEventAt,
+    long ComplianceFailures,
+    long AssetVulnerableEvents)
+{
+    public static WebhookStats Empty { get; } = new(ImmutableDictionary<(string Event, string Result), long>.Empty, null, 0, 0);
 }
 
 internal sealed record StatusSample(

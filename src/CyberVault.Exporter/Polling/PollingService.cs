@@ -48,6 +48,17 @@ internal sealed class PollingService : BackgroundService
         }
     }
 
+    /// <summary>The poller of <paramref name="target"/> if it is running (the webhook receiver applies events through it).</summary>
+    public bool TryGetPoller(string target, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TargetPoller? poller)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        lock (_running)
+        {
+            poller = _running.TryGetValue(target, out var running) ? running.Poller : null;
+            return poller is not null;
+        }
+    }
+
     /// <summary>Brings the running pollers in line with <paramref name="config"/>.</summary>
     public async Task ApplyAsync(ExporterConfig config, CancellationToken cancellationToken = default)
     {
@@ -72,8 +83,9 @@ internal sealed class PollingService : BackgroundService
                 else if (!TargetConfigs.SameTarget(running.Runtime.Config, target))
                 {
                     var keep = BudgetPlan.For(target) == running.Runtime.Budget.Plan;
+                    var webhooks = running.Poller.BuildSnapshot().Webhooks;
                     await StopAsync(running, keepBudget: keep).ConfigureAwait(false);
-                    Start(target, keep ? running.Runtime : null);
+                    Start(target, keep ? running.Runtime : null, webhooks);
                 }
             }
 
@@ -87,7 +99,7 @@ internal sealed class PollingService : BackgroundService
 
                 if (!exists)
                 {
-                    Start(target, null);
+                    Start(target, null, null);
                 }
             }
         }
@@ -133,7 +145,7 @@ internal sealed class PollingService : BackgroundService
         }
     }
 
-    private void Start(TargetConfig target, TargetRuntime? previous)
+    private void Start(TargetConfig target, TargetRuntime? previous, WebhookStats? webhooks)
     {
         TargetRuntime runtime;
         ICyberVaultApi api;
@@ -151,7 +163,7 @@ internal sealed class PollingService : BackgroundService
             return;
         }
 
-        var poller = new TargetPoller(runtime, api, _store, _time, _loggerFactory.CreateLogger<TargetPoller>());
+        var poller = new TargetPoller(runtime, api, _store, _time, _loggerFactory.CreateLogger<TargetPoller>(), webhooks);
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         Log.PollerStarted(_logger, target.Name, runtime.Budget.Plan.RequestsPerMinute, runtime.Budget.Plan.Capacity);
         var task = Task.Run(() => RunGuardedAsync(poller, cts.Token), CancellationToken.None);
@@ -207,8 +219,12 @@ internal static class TargetConfigs
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        return a with { Polling = b.Polling } == b
+        // Both sides get the same webhook instance: an unset webhook (null field) and its default are the same config.
+        var webhook = b.Webhook;
+        return a with { Polling = b.Polling, Webhook = webhook } == b with { Webhook = webhook }
             && a.Polling with { AlertStatuses = b.Polling.AlertStatuses } == b.Polling
-            && a.Polling.AlertStatuses.SequenceEqual(b.Polling.AlertStatuses, StringComparer.Ordinal);
+            && a.Polling.AlertStatuses.SequenceEqual(b.Polling.AlertStatuses, StringComparer.Ordinal)
+            && a.Webhook with { SecretFiles = b.Webhook.SecretFiles } == b.Webhook
+            && a.Webhook.SecretFiles.SequenceEqual(b.Webhook.SecretFiles, StringComparer.Ordinal);
     }
 }

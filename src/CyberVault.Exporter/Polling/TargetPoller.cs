@@ -23,6 +23,12 @@ internal sealed class TargetPoller
 
     private static readonly TimeSpan MaxHousekeepingInterval = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The shortest gap between sweep starts when a webhook asks for an early one (the shortest alerts_interval);
+    /// stretched further by the budget like the normal interval, so webhook bursts cannot spend the budget on sweeps.
+    /// </summary>
+    public static readonly TimeSpan MinEarlySweepGap = Configuration.ConfigLimits.MinAlertsInterval;
+
     private readonly Lock _lock = new();
     private readonly TargetRuntime _runtime;
     private readonly ICyberVaultApi _api;
@@ -42,7 +48,17 @@ internal sealed class TargetPoller
     private int _blockedCount;
     private DateTimeOffset _blockedUntil = DateTimeOffset.MinValue;
 
-    public TargetPoller(TargetRuntime runtime, ICyberVaultApi api, ISnapshotStore store, TimeProvider time, ILogger? logger = null)
+    // Webhook state. Alert deltas are kept apart from the sweep's counts: those applied before the running sweep
+    // started are replaced by its result, those applied since stay until the next sweep (which they asked for).
+    private readonly HashSet<string> _polledStatuses;
+    private readonly Dictionary<(string Severity, string Status), long> _deltaBeforeSweep = [];
+    private readonly Dictionary<(string Severity, string Status), long> _deltaSinceSweepStart = [];
+    private WebhookStats? _webhooks;
+    private TimeSpan _earlySweepGap;
+    private TaskCompletionSource _earlySweepSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <param name="webhookStats">Webhook counters carried over from the target's previous poller (a reload), so they do not reset.</param>
+    public TargetPoller(TargetRuntime runtime, ICyberVaultApi api, ISnapshotStore store, TimeProvider time, ILogger? logger = null, WebhookStats? webhookStats = null)
     {
         _runtime = runtime ?? throw new ArgumentNullException(nameof(runtime));
         _api = api ?? throw new ArgumentNullException(nameof(api));
@@ -52,6 +68,9 @@ internal sealed class TargetPoller
         _sweeper = new AlertSweeper(api, runtime.Config.Polling, runtime.Name, _logger);
         _statusState = new CollectorState(false, null, TimeSpan.Zero, Polling.StatusInterval);
         _alertsState = new CollectorState(false, null, TimeSpan.Zero, Polling.AlertsInterval);
+        _polledStatuses = new HashSet<string>(Polling.AlertStatuses.Select(LabelValues.Sanitize), StringComparer.Ordinal);
+        _webhooks = runtime.Config.Webhook.Enabled ? webhookStats ?? WebhookStats.Empty : null;
+        _earlySweepGap = MinEarlySweepGap < Polling.AlertsInterval ? MinEarlySweepGap : Polling.AlertsInterval;
     }
 
     public string Target => _runtime.Name;
@@ -139,6 +158,13 @@ internal sealed class TargetPoller
     /// <summary>One alerts sweep (public for tests; the loop calls it on schedule). Returns the pages it took.</summary>
     public async Task<SweepResult> SweepOnceAsync(CancellationToken cancellationToken)
     {
+        lock (_lock)
+        {
+            // Webhook deltas applied so far are (at the latest) seen by this sweep; later ones may not be.
+            Merge(_deltaBeforeSweep, _deltaSinceSweepStart);
+            _deltaSinceSweepStart.Clear();
+        }
+
         var started = _time.GetTimestamp();
         var result = await _sweeper.SweepAsync(Publish, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
@@ -146,8 +172,12 @@ internal sealed class TargetPoller
         lock (_lock)
         {
             var interval = EffectiveAlertsInterval(Polling.AlertsInterval, result.Pages, _runtime.Budget.Plan.RequestsPerMinute, Polling.StatusInterval);
+            var earlyGap = EffectiveAlertsInterval(MinEarlySweepGap, result.Pages, _runtime.Budget.Plan.RequestsPerMinute, Polling.StatusInterval);
+            _earlySweepGap = earlyGap < interval ? earlyGap : interval;
             if (result.Success)
             {
+                // The complete sweep is the truth: deltas it covers are dropped.
+                _deltaBeforeSweep.Clear();
                 _alerts = new AlertCounts(result.Counts!, now);
                 _alertsState = new CollectorState(true, now, duration, interval);
                 Recovered(AlertsCollector, ref _alertsProblem);
@@ -163,6 +193,71 @@ internal sealed class TargetPoller
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Adjusts the published count of (severity, status) by <paramref name="delta"/> until the next complete sweep
+    /// replaces it. Only for a known severity and a polled status (other series are not published); returns
+    /// whether it applied. Counts never show below 0.
+    /// </summary>
+    public bool ApplyWebhookAlertDelta(string severity, string status, int delta)
+    {
+        ArgumentNullException.ThrowIfNull(severity);
+        ArgumentNullException.ThrowIfNull(status);
+        var key = (LabelValues.Sanitize(severity), LabelValues.Sanitize(status));
+        if (delta == 0 || !AlertSweeper.KnownSeverities.Contains(key.Item1) || !_polledStatuses.Contains(key.Item2))
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            _deltaSinceSweepStart[key] = _deltaSinceSweepStart.GetValueOrDefault(key) + delta;
+            PublishLocked();
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Asks for a sweep sooner than alerts_interval: it starts once <see cref="MinEarlySweepGap"/> (stretched by the
+    /// budget) has passed since the last sweep started, and its requests still wait for budget tokens like any other.
+    /// Requests made while one is pending or running fold into one sweep.
+    /// </summary>
+    public void RequestEarlySweep()
+    {
+        TaskCompletionSource signal;
+        lock (_lock)
+        {
+            signal = _earlySweepSignal;
+        }
+
+        signal.TrySetResult();
+    }
+
+    /// <summary>Counts one webhook delivery (and its finding, if any) and publishes.</summary>
+    /// <param name="signatureValid">True when the delivery's signature was verified: it then moves the last-event time.</param>
+    public void RecordWebhookEvent(string eventLabel, string result, bool signatureValid, WebhookFinding finding = WebhookFinding.None)
+    {
+        ArgumentNullException.ThrowIfNull(eventLabel);
+        ArgumentNullException.ThrowIfNull(result);
+        lock (_lock)
+        {
+            if (_webhooks is not { } stats)
+            {
+                return;
+            }
+
+            var key = (eventLabel, result);
+            _webhooks = stats with
+            {
+                Events = stats.Events.SetItem(key, stats.Events.GetValueOrDefault(key) + 1),
+                LastEventAt = signatureValid ? _time.GetUtcNow() : stats.LastEventAt,
+                ComplianceFailures = stats.ComplianceFailures + (finding == WebhookFinding.ComplianceFailed ? 1 : 0),
+                AssetVulnerableEvents = stats.AssetVulnerableEvents + (finding == WebhookFinding.AssetVulnerable ? 1 : 0),
+            };
+            PublishLocked();
+        }
     }
 
     public void Publish()
@@ -201,15 +296,90 @@ internal sealed class TargetPoller
         {
             await WaitWhileBlockedAsync(cancellationToken).ConfigureAwait(false);
             var started = _time.GetUtcNow();
+            lock (_lock)
+            {
+                // A request made from now on needs a sweep after this one; earlier ones are served by this one.
+                if (_earlySweepSignal.Task.IsCompleted)
+                {
+                    _earlySweepSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
+
             await GuardAsync(AlertsCollector, () => SweepOnceAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
             TimeSpan interval;
+            TimeSpan earlyGap;
+            Task earlySignal;
             lock (_lock)
             {
                 interval = _alertsState.EffectiveInterval;
+                earlyGap = _earlySweepGap;
+                earlySignal = _earlySweepSignal.Task;
             }
 
-            await DelayUntilAsync(started + interval, cancellationToken).ConfigureAwait(false);
+            await WaitForNextSweepAsync(started + interval, started + earlyGap, earlySignal, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Waits until <paramref name="due"/>, or, once an early sweep is asked for, until <paramref name="earliest"/>.</summary>
+    private async Task WaitForNextSweepAsync(DateTimeOffset due, DateTimeOffset earliest, Task earlySignal, CancellationToken cancellationToken)
+    {
+        var wait = due - _time.GetUtcNow();
+        if (wait <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(wait, _time, delayCancellation.Token);
+        var first = await Task.WhenAny(delay, earlySignal).ConfigureAwait(false);
+        if (first == delay)
+        {
+            await delay.ConfigureAwait(false);
+            return;
+        }
+
+        await delayCancellation.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await delay.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The normal wait is replaced by the shorter one below (or we are stopping).
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        await DelayUntilAsync(earliest, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void Merge(Dictionary<(string Severity, string Status), long> into, Dictionary<(string Severity, string Status), long> from)
+    {
+        foreach (var (key, delta) in from)
+        {
+            into[key] = into.GetValueOrDefault(key) + delta;
+        }
+    }
+
+    /// <summary>The sweep's counts plus the webhook deltas since, never below 0.</summary>
+    private AlertCounts AdjustedLocked(AlertCounts alerts)
+    {
+        if (_deltaBeforeSweep.Count == 0 && _deltaSinceSweepStart.Count == 0)
+        {
+            return alerts;
+        }
+
+        var total = new Dictionary<(string Severity, string Status), long>(_deltaBeforeSweep);
+        Merge(total, _deltaSinceSweepStart);
+        var counts = alerts.Counts.ToBuilder();
+        foreach (var (key, delta) in total)
+        {
+            if (counts.TryGetValue(key, out var count))
+            {
+                counts[key] = Math.Max(0, count + delta);
+            }
+        }
+
+        return alerts with { Counts = counts.ToImmutable() };
     }
 
     /// <summary>A bug in one run must not end the loop (and with it the target's polling); it is logged and retried next interval.</summary>
@@ -323,7 +493,7 @@ internal sealed class TargetPoller
             Target = Target,
             Up = _up,
             Status = _status is { } status && now - status.ObservedAt <= maxAge ? status : null,
-            Alerts = _alerts is { } alerts && now - alerts.CompletedAt <= maxAge ? alerts : null,
+            Alerts = _alerts is { } alerts && now - alerts.CompletedAt <= maxAge ? AdjustedLocked(alerts) : null,
             RateLimit = budget.LastSample,
             TierRequestsPerMinute = budget.Plan.TierRequestsPerMinute,
             BudgetRequestsPerMinute = budget.Plan.RequestsPerMinute,
@@ -332,6 +502,15 @@ internal sealed class TargetPoller
             Collectors = ImmutableDictionary<string, CollectorState>.Empty
                 .Add(StatusCollector, _statusState)
                 .Add(AlertsCollector, _alertsState),
+            Webhooks = _webhooks,
         };
     }
+}
+
+/// <summary>What an accepted webhook event adds to a finding counter.</summary>
+internal enum WebhookFinding
+{
+    None,
+    ComplianceFailed,
+    AssetVulnerable,
 }

@@ -95,6 +95,9 @@ internal static class ExporterWebExtensions
             return context.Response.WriteAsync(landingPage.Render(), context.RequestAborted);
         }));
 
+        // Registered by AddExporterWebhooks when the host has webhook-enabled targets; resolving it reads the secrets.
+        services.GetService<Webhooks.WebhookReceivers>()?.MapEndpoints(app);
+
         var targetCount = services.GetRequiredService<IConfiguredTargets>().Names.Count;
         Log.EndpointsMapped(logger, targetCount);
         return app;

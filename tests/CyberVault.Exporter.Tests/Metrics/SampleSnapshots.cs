@@ -31,6 +31,13 @@ internal static class SampleSnapshots
         Collectors = ImmutableDictionary<string, CollectorState>.Empty
             .Add("status", new CollectorState(true, Now, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(15)))
             .Add("alerts", new CollectorState(false, Now.AddSeconds(-60), TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(120))),
+        Webhooks = new WebhookStats(
+            ImmutableDictionary<(string Event, string Result), long>.Empty
+                .Add(("alert.created", "accepted"), 7)
+                .Add(("unknown", "invalid_signature"), 2),
+            Now.AddSeconds(-5),
+            ComplianceFailures: 1,
+            AssetVulnerableEvents: 3),
     };
 
     /// <summary>A target that has never had an answer: only the always-present series.</summary>
