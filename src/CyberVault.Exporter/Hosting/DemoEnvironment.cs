@@ -1,4 +1,8 @@
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using CyberVault.Exporter.Configuration;
 using CyberVault.Simulator;
 
@@ -107,7 +111,17 @@ internal sealed class DemoEnvironment : IAsyncDisposable
         var host = bound.Host is "0.0.0.0" or "[::]" or "::" or "localhost" || bound.Host.StartsWith('+') || bound.Host == "*" ? "127.0.0.1" : bound.Host;
         var url = new UriBuilder(Uri.UriSchemeHttp, host, bound.Port, WebhookConfig.DefaultPathFor(TargetName)).Uri;
         _simulator.Webhooks.Subscribe(new WebhookSubscription(url, _secret));
+        // The live world raises events only now and then; one delivery right away lets a new user see the
+        // webhook series (and the receiver working) within the demo's first seconds rather than minutes.
+        _simulator.World.RaiseAssetVulnerable();
         return url;
+    }
+
+    /// <summary>Points the simulator at a started exporter's webhook; returns the webhook URL.</summary>
+    public Uri SubscribeExporter(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return SubscribeExporter(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
     }
 
     /// <summary>Creates <paramref name="path"/> readable and writable by the user only (0600) before the secret is written.</summary>

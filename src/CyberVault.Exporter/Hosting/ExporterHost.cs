@@ -95,7 +95,7 @@ internal static class ExporterHost
 
             // The simulator can only be pointed at the exporter's webhook once Kestrel has bound its port.
             await app.StartAsync().ConfigureAwait(false);
-            var webhookUrl = demo.SubscribeExporter(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
+            var webhookUrl = demo.SubscribeExporter(app);
             await stdout.WriteLineAsync(
                 $"demo: simulator at {demo.SimulatorUrl} (live mode) delivering signed webhooks to {webhookUrl}; exporter on {options.EffectiveListenAddress(config)} - open /metrics").ConfigureAwait(false);
             await app.WaitForShutdownAsync().ConfigureAwait(false);

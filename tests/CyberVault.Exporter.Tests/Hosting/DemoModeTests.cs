@@ -26,6 +26,7 @@ public sealed class DemoModeTests
         await using var app = ExporterHost.Build(options, demo.Config, services => services.RemoveAll<ILoggerProvider>());
         var started = Stopwatch.StartNew();
         await app.StartAsync(Ct);
+        demo.SubscribeExporter(app);
         using var client = new HttpClient { BaseAddress = Address(app), Timeout = TimeSpan.FromSeconds(10) };
 
         string body;
