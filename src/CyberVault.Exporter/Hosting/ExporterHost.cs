@@ -131,14 +131,42 @@ internal static class ExporterHost
         });
 
         configure?.Invoke(builder.Services);
+        AddReload(builder.Services, options, config);
         // Web first: it registers the Prometheus IApiRequestObserver that the API client then picks up.
-        builder.Services.AddExporterWeb([.. config.Targets.Select(t => t.Name)]);
+        builder.Services.AddExporterWeb();
         builder.Services.AddCyberVaultPolling(config);
         builder.Services.AddExporterWebhooks(config);
 
         var app = builder.Build();
         app.MapExporterEndpoints();
+        app.MapLifecycleEndpoints(options.EnableLifecycle);
         return app;
+    }
+
+    /// <summary>
+    /// The reloader owns the live target list and the exporter status (reload metrics). The demo has no file: a reload
+    /// there re-applies the generated configuration, which changes nothing.
+    /// </summary>
+    private static void AddReload(IServiceCollection services, CommandLineOptions options, ExporterConfig config)
+    {
+        var targets = new ReloadableConfiguredTargets([.. config.Targets.Select(t => t.Name)]);
+        Func<ExporterConfig> load = options.Demo ? () => config : () => ConfigLoader.Load(options.ConfigFile);
+        var source = options.Demo ? "the demo configuration" : options.ConfigFile;
+        services.AddSingleton(targets);
+        services.AddSingleton<IConfiguredTargets>(targets);
+        services.AddSingleton(sp => new ConfigReloader(
+            config,
+            load,
+            source,
+            sp.GetRequiredService<PollingService>(),
+            sp.GetService<WebhookReceivers>(),
+            targets,
+            sp.GetRequiredService<ReloadStatusSource>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ConfigReloader>>()));
+        services.AddSingleton(sp => new ReloadStatusSource(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IExporterStatusSource>(sp => sp.GetRequiredService<ReloadStatusSource>());
+        services.AddHostedService<ReloadOnSignal>();
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, CommandLineOptions options)

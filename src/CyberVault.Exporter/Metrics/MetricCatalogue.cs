@@ -200,6 +200,20 @@ internal static class MetricCatalogue
         ["version", "revision", "runtime"],
         static e => [([e.Build.Version, e.Build.Revision, e.Build.Runtime], 1)]);
 
+    public static readonly MetricDescriptor ConfigLastReloadSuccessful = MetricDescriptor.Exporter(
+        "cybervault_exporter_config_last_reload_successful",
+        MetricKind.Gauge,
+        "1 if the last configuration reload (SIGHUP or POST /-/reload) succeeded, 0 if it was rejected and the previous configuration stays in use.",
+        [],
+        static e => e.Reload is { } r ? [([], r.LastSucceeded ? 1 : 0)] : []);
+
+    public static readonly MetricDescriptor ConfigLastReloadSuccessTimestamp = MetricDescriptor.Exporter(
+        "cybervault_exporter_config_last_reload_success_timestamp_seconds",
+        MetricKind.Gauge,
+        "When the configuration in use was loaded (at start or by the last successful reload), in seconds since the Unix epoch.",
+        [],
+        static e => e.Reload is { } r ? [([], UnixSeconds(r.LastSuccessAt)!.Value)] : []);
+
     /// <summary>Every metric, in the order backends register (and prometheus-net prints) them.</summary>
     public static readonly ImmutableArray<MetricDescriptor> All =
     [
@@ -227,6 +241,8 @@ internal static class MetricCatalogue
         ComplianceFailures,
         AssetVulnerableEvents,
         BuildInformation,
+        ConfigLastReloadSuccessful,
+        ConfigLastReloadSuccessTimestamp,
     ];
 
     /// <summary>

@@ -10,10 +10,13 @@ namespace CyberVault.Exporter.Metrics;
 internal sealed record MetricInputs(IReadOnlyList<TargetSnapshot> Targets, ExporterStatus Exporter, LabelValueBounds Labels);
 
 /// <summary>
-/// Exporter-wide facts, not tied to a target. New exporter-level metrics (e.g. the config reload ones)
-/// add a member here and one catalogue entry.
+/// Exporter-wide facts, not tied to a target. New exporter-level metrics add a member here and one catalogue entry.
 /// </summary>
-internal sealed record ExporterStatus(BuildInfo Build);
+/// <param name="Reload">The outcome of the last configuration (re)load; null where nothing loads one (tests of the rendering).</param>
+internal sealed record ExporterStatus(BuildInfo Build, ConfigReloadStatus? Reload = null);
+
+/// <summary>Whether the last attempt to (re)load the configuration succeeded, and when one last did (the start counts).</summary>
+internal sealed record ConfigReloadStatus(bool LastSucceeded, DateTimeOffset LastSuccessAt);
 
 /// <summary>Where a backend reads the exporter-wide status at scrape time.</summary>
 internal interface IExporterStatusSource

@@ -224,7 +224,13 @@ internal static class TargetConfigs
         return a with { Polling = b.Polling, Webhook = webhook } == b with { Webhook = webhook }
             && a.Polling with { AlertStatuses = b.Polling.AlertStatuses } == b.Polling
             && a.Polling.AlertStatuses.SequenceEqual(b.Polling.AlertStatuses, StringComparer.Ordinal)
-            && a.Webhook with { SecretFiles = b.Webhook.SecretFiles } == b.Webhook
-            && a.Webhook.SecretFiles.SequenceEqual(b.Webhook.SecretFiles, StringComparer.Ordinal);
+            && SameWebhook(a.Webhook, b.Webhook);
+    }
+
+    public static bool SameWebhook(WebhookConfig a, WebhookConfig b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return a with { SecretFiles = b.SecretFiles } == b && a.SecretFiles.SequenceEqual(b.SecretFiles, StringComparer.Ordinal);
     }
 }

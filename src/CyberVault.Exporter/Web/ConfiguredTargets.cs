@@ -17,3 +17,17 @@ internal sealed class StaticConfiguredTargets : IConfiguredTargets
 
     public IReadOnlyList<string> Names { get; }
 }
+
+/// <summary>The target names of the configuration in use; a live reload swaps the list.</summary>
+internal sealed class ReloadableConfiguredTargets(IReadOnlyList<string> names) : IConfiguredTargets
+{
+    private volatile IReadOnlyList<string> _names = [.. names ?? throw new ArgumentNullException(nameof(names))];
+
+    public IReadOnlyList<string> Names => _names;
+
+    public void Set(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        _names = [.. names];
+    }
+}

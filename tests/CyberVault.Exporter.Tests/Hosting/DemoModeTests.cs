@@ -3,6 +3,7 @@ using System.Globalization;
 using CyberVault.Exporter.Configuration;
 using CyberVault.Exporter.Hosting;
 using CyberVault.Exporter.Metrics;
+using CyberVault.Exporter.Tests.Metrics;
 using CyberVault.Exporter.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -77,7 +78,7 @@ public sealed class DemoModeTests
     {
         var text = "\n" + exposition;
         return [.. MetricCatalogue.All
-            .Where(m => !text.Contains("\n" + m.Name + (m.Kind == MetricKind.Histogram ? "_bucket{" : "{"), StringComparison.Ordinal))
+            .Where(m => !Exposition.HasSamples(text, m))
             .Select(m => m.Name)];
     }
 

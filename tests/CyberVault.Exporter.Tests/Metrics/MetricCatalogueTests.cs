@@ -44,11 +44,14 @@ public partial class MetricCatalogueTests
     }
 
     [Fact]
-    public void Every_metric_but_build_info_carries_the_target_label_first()
+    public void Every_target_metric_carries_the_target_label_first_and_no_exporter_metric_carries_it()
     {
-        Assert.All(
-            MetricCatalogue.All.Where(m => m != MetricCatalogue.BuildInformation),
-            m => Assert.Equal(MetricCatalogue.TargetLabel, m.LabelNames[0]));
+        var exporterWide = MetricCatalogue.All.Where(m => m.Name.StartsWith("cybervault_exporter_", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+            [MetricCatalogue.BuildInformation, MetricCatalogue.ConfigLastReloadSuccessful, MetricCatalogue.ConfigLastReloadSuccessTimestamp],
+            exporterWide);
+        Assert.All(MetricCatalogue.All.Except(exporterWide), m => Assert.Equal(MetricCatalogue.TargetLabel, m.LabelNames[0]));
+        Assert.All(exporterWide, m => Assert.DoesNotContain(MetricCatalogue.TargetLabel, m.LabelNames));
         Assert.Equal(["version", "revision", "runtime"], MetricCatalogue.BuildInformation.LabelNames);
     }
 

@@ -33,6 +33,9 @@ internal sealed class ExporterWebHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<TimeProvider>(time ?? new FakeTimeProvider(SampleSnapshots.Now));
+        // As the host has it: the configuration counts as loaded at start, so the reload metrics have samples.
+        builder.Services.AddSingleton<IExporterStatusSource>(new StaticExporterStatusSource(
+            new ExporterStatus(BuildInfo.Current, new ConfigReloadStatus(true, SampleSnapshots.Now))));
         builder.Services.AddExporterWeb(targets);
         var app = builder.Build();
         app.MapExporterEndpoints();
