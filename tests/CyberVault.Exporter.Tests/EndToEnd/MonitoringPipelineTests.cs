@@ -5,7 +5,7 @@ namespace CyberVault.Exporter.Tests.EndToEnd;
 /// servers, the exporter polling the simulator over HTTPS. The tests of this class share one pipeline and run one at a
 /// time (xunit does so within a class), in any order: each leaves the simulator as it found it.
 /// </summary>
-public sealed class MonitoringPipelineTests(MonitoringPipeline pipeline) : IClassFixture<MonitoringPipeline>
+public sealed partial class MonitoringPipelineTests(MonitoringPipeline pipeline) : IClassFixture<MonitoringPipeline>
 {
     private static readonly TimeSpan DataTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan AlertTimeout = TimeSpan.FromSeconds(45);
