@@ -12,9 +12,15 @@ using Microsoft.Extensions.Time.Testing;
 // request is on the wire), then figures from the simulator's request log.
 // Usage: [minutes] [--real-time]. --real-time runs on the system clock (the run then takes those minutes).
 // Usage: webhook-latency [events] runs the webhook-to-/metrics latency benchmark instead (see WebhookLatency).
+// Usage: metrics-load [connections] [seconds] runs /metrics under concurrent load instead (see MetricsLoad).
 if (args is ["webhook-latency", .. var rest])
 {
     return await CyberVault.Exporter.Benchmarks.WebhookLatency.RunAsync(rest);
+}
+
+if (args is ["metrics-load", .. var loadArgs])
+{
+    return await CyberVault.Exporter.Benchmarks.MetricsLoad.RunAsync(loadArgs);
 }
 
 var realTime = args.Contains("--real-time");
