@@ -37,8 +37,10 @@ internal sealed record WebSecurityConfig(
     {
         var tls = Tls is null
             ? "TLS off (plain HTTP)"
-            : $"TLS on ({Tls.Protocols}), client certificates: {Tls.ClientAuth}";
-        var auth = BasicAuthEnabled ? $"basic auth for {Users.Count} user(s)" : "no basic auth";
+            : $"TLS on ({Tls.Protocols}, certificate {Tls.Subject}), client certificates: {Tls.ClientAuth}";
+        var auth = !BasicAuthEnabled ? "no basic auth"
+            : Tls is null ? $"basic auth for {Users.Count} user(s) (WARNING: without TLS the passwords travel in clear)"
+            : $"basic auth for {Users.Count} user(s)";
         return $"{tls}; {auth}; {Headers.Count} extra header(s); HTTP/2 {(Http2 ? "on" : "off")}";
     }
 }

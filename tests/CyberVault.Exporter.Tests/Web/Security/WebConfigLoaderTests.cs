@@ -111,9 +111,18 @@ public sealed class WebConfigLoaderTests : IDisposable
     {
         var config = Load(yaml);
 
+        Assert.Equal("TLS off (plain HTTP); no basic auth; 0 extra header(s); HTTP/2 on", config.Describe());
         Assert.Null(config.Tls);
         Assert.False(config.BasicAuthEnabled);
         Assert.Empty(config.Headers);
+    }
+
+    [Fact]
+    public void Basic_auth_without_tls_is_valid_but_described_with_a_warning()
+    {
+        var config = Load("basic_auth_users:\n  alice: " + Hash + "\n");
+
+        Assert.Contains("WARNING: without TLS the passwords travel in clear", config.Describe(), StringComparison.Ordinal);
     }
 
     [Fact]
