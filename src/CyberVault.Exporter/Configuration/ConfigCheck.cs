@@ -27,6 +27,23 @@ internal static class ConfigCheck
         return Run(config, output, lastKnownCounts);
     }
 
+    /// <summary>Loads the <c>--web.config.file</c> and prints what it sets up (exit 0) or every error (exit 1).</summary>
+    public static int CheckWebConfigFile(string path, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        try
+        {
+            var web = Web.Security.WebConfigLoader.Load(path);
+            output.WriteLine();
+            output.WriteLine($"{path}: the web configuration is valid: {web.Describe()}");
+            return 0;
+        }
+        catch (ConfigException e)
+        {
+            return PrintErrors(e.Errors, output);
+        }
+    }
+
     /// <summary>Prints the errors of a configuration that did not load; returns exit code 1.</summary>
     public static int PrintErrors(IReadOnlyList<ConfigError> errors, TextWriter output)
     {

@@ -21,8 +21,16 @@ internal static class ConfigLoader
     /// <exception cref="ConfigException">The file cannot be read or is invalid; lists every error.</exception>
     public static ExporterConfig Load(string path)
     {
+        var text = ReadText(path);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Directory.GetCurrentDirectory();
+        return Parse(text, path, directory);
+    }
+
+    /// <summary>The text of a configuration file, with size limit and readable errors; shared by every YAML file.</summary>
+    /// <exception cref="ConfigException">The file is missing, a directory, too large or unreadable.</exception>
+    internal static string ReadText(string path)
+    {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string text;
         try
         {
             var info = new FileInfo(path);
@@ -36,7 +44,7 @@ internal static class ConfigLoader
                 throw FileError(path, $"the file is {info.Length.ToString(CultureInfo.InvariantCulture)} bytes; a configuration may be at most {ConfigLimits.MaxFileBytes.ToString(CultureInfo.InvariantCulture)} bytes");
             }
 
-            text = File.ReadAllText(path, Encoding.UTF8);
+            return File.ReadAllText(path, Encoding.UTF8);
         }
         catch (UnauthorizedAccessException)
         {
@@ -46,9 +54,6 @@ internal static class ConfigLoader
         {
             throw FileError(path, $"cannot read the file: {e.Message}");
         }
-
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Directory.GetCurrentDirectory();
-        return Parse(text, path, directory);
     }
 
     /// <summary>Validates YAML text; relative file paths in it are resolved against the current directory.</summary>
@@ -62,6 +67,25 @@ internal static class ConfigLoader
         ArgumentNullException.ThrowIfNull(sourceName);
         ArgumentNullException.ThrowIfNull(baseDirectory);
 
+        var stream = LoadYaml(yaml, sourceName);
+        var reader = new Reader(sourceName, baseDirectory);
+        var config = reader.Read(stream);
+        if (reader.Errors.Count > 0 || config is null)
+        {
+            throw new ConfigException(reader.Errors);
+        }
+
+        return config;
+    }
+
+    /// <summary>
+    /// Parses YAML text into its representation model; a syntax error or a duplicate key (every one, with its key
+    /// path) becomes a located <see cref="ConfigException"/>. Shared by every strict YAML file the exporter reads.
+    /// </summary>
+    internal static YamlStream LoadYaml(string yaml, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ArgumentNullException.ThrowIfNull(sourceName);
         IReadOnlyList<ConfigError> duplicates;
         var stream = new YamlStream();
         var parser = new TrackingParser(new Parser(new StringReader(yaml)));
@@ -90,14 +114,7 @@ internal static class ConfigLoader
             throw new ConfigException(duplicates);
         }
 
-        var reader = new Reader(sourceName, baseDirectory);
-        var config = reader.Read(stream);
-        if (reader.Errors.Count > 0 || config is null)
-        {
-            throw new ConfigException(reader.Errors);
-        }
-
-        return config;
+        return stream;
     }
 
     internal static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
@@ -110,7 +127,7 @@ internal static class ConfigLoader
         new([new ConfigError(path, 0, 0, "", message)]);
 
     /// <summary>One pass over one document; holds the errors found so far.</summary>
-    private sealed class Reader(string source, string baseDirectory)
+    private sealed class Reader(string sourceName, string baseDirectory) : YamlNodeReader(sourceName, baseDirectory)
     {
         private const string EnvironmentNamePattern = "[A-Za-z_][A-Za-z0-9_]*";
 
@@ -124,8 +141,6 @@ internal static class ConfigLoader
         private static readonly string[] WebhookKeys = ["enabled", "path", "secret_files", "max_body_bytes", "dedupe_window"];
         private static readonly string[] TierNames = ["starter", "professional", "enterprise"];
 
-        public List<ConfigError> Errors { get; } = [];
-
         public ExporterConfig? Read(YamlStream stream)
         {
             if (stream.Documents.Count > 1)
@@ -138,7 +153,7 @@ internal static class ConfigLoader
             var root = stream.Documents.Count == 1 ? stream.Documents[0].RootNode : null;
             if (root is null || IsNull(root))
             {
-                Errors.Add(new ConfigError(source, 1, 1, "", "the configuration is empty; it needs a targets: list with at least one target"));
+                Errors.Add(new ConfigError(Source, 1, 1, "", "the configuration is empty; it needs a targets: list with at least one target"));
                 return null;
             }
 
@@ -810,212 +825,6 @@ internal static class ConfigLoader
             return value;
         }
 
-        /// <summary>A file path, made absolute against the configuration's folder so a reload from another cwd agrees.</summary>
-        private string? ReadPath(YamlNode node, string path)
-        {
-            var text = ReadString(node, path);
-            if (text is null)
-            {
-                return null;
-            }
-
-            if (text.Contains('\0', StringComparison.Ordinal))
-            {
-                Error(node, path, "is not a valid file path");
-                return null;
-            }
-
-            return Path.GetFullPath(text, baseDirectory);
-        }
-
-        private Dictionary<string, Entry> ReadKeys(YamlMappingNode mapping, string path, IReadOnlyList<string> known)
-        {
-            var result = new Dictionary<string, Entry>(StringComparer.Ordinal);
-            foreach (var (keyNode, value) in mapping.Children)
-            {
-                if (keyNode is not YamlScalarNode key || key.Value is null)
-                {
-                    Error(keyNode, path, $"keys must be plain names, got {Describe(keyNode)}");
-                    continue;
-                }
-
-                var keyPath = Join(path, key.Value);
-                if (known.Contains(key.Value, StringComparer.Ordinal))
-                {
-                    result[key.Value] = new Entry(key, value);
-                }
-                else if (key.Value == "api_key" && known.Contains("api_key_file", StringComparer.Ordinal))
-                {
-                    // The value is never echoed: it is the secret this rule exists to keep out of files and logs.
-                    Error(key, keyPath, "an inline API key is refused (value not shown); put the key in a file and set api_key_file, or in an environment variable and set api_key_env");
-                }
-                else if (key.Value == "<<")
-                {
-                    Error(key, keyPath, "YAML merge keys are not supported; write the keys out");
-                }
-                else
-                {
-                    var where = path.Length == 0 ? "at the top level" : $"in {path}";
-                    Error(key, keyPath, $"unknown key {where}{DidYouMean(key.Value, known)}; known keys: {string.Join(", ", known)}");
-                }
-            }
-
-            return result;
-        }
-
-        private Entry? Required(Dictionary<string, Entry> keys, YamlMappingNode mapping, string path, string key, string what)
-        {
-            if (keys.TryGetValue(key, out var entry))
-            {
-                return entry;
-            }
-
-            Error(mapping, Join(path, key), $"missing; required: {what}");
-            return null;
-        }
-
-        private bool AsMapping(YamlNode node, string path, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out YamlMappingNode? mapping)
-        {
-            mapping = node as YamlMappingNode;
-            if (mapping is not null)
-            {
-                return true;
-            }
-
-            if (!IsNull(node))
-            {
-                Error(node, path, $"expected a mapping (key: value lines), got {Describe(node)}");
-            }
-
-            return false;
-        }
-
-        private string? ReadString(YamlNode node, string path)
-        {
-            if (node is not YamlScalarNode scalar)
-            {
-                Error(node, path, $"expected a single value, got {Describe(node)}");
-                return null;
-            }
-
-            if (IsNull(scalar))
-            {
-                Error(node, path, "a value is required");
-                return null;
-            }
-
-            return scalar.Value ?? "";
-        }
-
-        private List<(string Value, YamlNode Node)>? ReadStringList(YamlNode node, string path)
-        {
-            if (node is not YamlSequenceNode sequence)
-            {
-                Error(node, path, $"expected a list (e.g. [a, b]), got {Describe(node)}");
-                return null;
-            }
-
-            var items = new List<(string, YamlNode)>();
-            for (var i = 0; i < sequence.Children.Count; i++)
-            {
-                var text = ReadString(sequence.Children[i], Index(path, i));
-                if (text is null)
-                {
-                    return null;
-                }
-
-                items.Add((text, sequence.Children[i]));
-            }
-
-            return items;
-        }
-
-        private long? ReadInteger(YamlNode node, string path)
-        {
-            if (ReadTypedScalar(node, path, "an integer") is not { } text)
-            {
-                return null;
-            }
-
-            if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
-            {
-                Error(node, path, $"{Show(node)} is not an integer");
-                return null;
-            }
-
-            return value;
-        }
-
-        private double? ReadNumber(YamlNode node, string path)
-        {
-            if (ReadTypedScalar(node, path, "a number") is not { } text)
-            {
-                return null;
-            }
-
-            if (!double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value)
-                || !double.IsFinite(value))
-            {
-                Error(node, path, $"{Show(node)} is not a number");
-                return null;
-            }
-
-            return value;
-        }
-
-        private bool? ReadBool(YamlNode node, string path)
-        {
-            if (ReadTypedScalar(node, path, "true or false") is not { } text)
-            {
-                return null;
-            }
-
-            switch (text)
-            {
-                case "true" or "True" or "TRUE":
-                    return true;
-                case "false" or "False" or "FALSE":
-                    return false;
-                default:
-                    Error(node, path, $"{Show(node)} is not a boolean; expected true or false");
-                    return null;
-            }
-        }
-
-        /// <summary>A plain (unquoted) scalar: a quoted "200" is a string, not a number, as in Prometheus' own config.</summary>
-        private string? ReadTypedScalar(YamlNode node, string path, string expected)
-        {
-            if (node is not YamlScalarNode scalar)
-            {
-                Error(node, path, $"expected {expected}, got {Describe(node)}");
-                return null;
-            }
-
-            if (IsNull(scalar))
-            {
-                Error(node, path, $"a value is required: {expected}");
-                return null;
-            }
-
-            if (scalar.Style is not (YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any))
-            {
-                Error(node, path, $"{Show(node)} is a quoted string; expected {expected} (remove the quotes)");
-                return null;
-            }
-
-            return scalar.Value ?? "";
-        }
-
-        private void Error(YamlNode node, string path, string message) =>
-            Errors.Add(new ConfigError(source, ToInt(node.Start.Line), ToInt(node.Start.Column), path, message));
-
-        private static bool IsNull(YamlNode node) =>
-            node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any } scalar
-            && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
-
-        private static bool LooksLikeApiKey(string value) =>
-            value.Contains("cv_live_", StringComparison.OrdinalIgnoreCase) || value.Contains("cv_test_", StringComparison.OrdinalIgnoreCase);
-
         private static bool IsEnvironmentName(string name) =>
             name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
@@ -1028,41 +837,6 @@ internal static class ConfigLoader
 
             return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address)
                 && (address.Equals(IPAddress.Loopback) || address.Equals(IPAddress.IPv6Loopback));
-        }
-
-        private static string DidYouMean(string value, IEnumerable<string> candidates) =>
-            Suggestions.Closest(value, candidates) is { } suggestion ? $" (did you mean {suggestion}?)" : "";
-
-        private static string Describe(YamlNode node) => node switch
-        {
-            YamlMappingNode => "a mapping",
-            YamlSequenceNode => "a list",
-            YamlScalarNode scalar => $"the value {Show(scalar)}",
-            _ => "an alias",
-        };
-
-        /// <summary>The value as written (quoted if it was), cut short so a pasted blob cannot flood the message.</summary>
-        private static string Show(YamlNode node)
-        {
-            const int MaxShown = 80;
-            if (node is not YamlScalarNode scalar)
-            {
-                return Describe(node);
-            }
-
-            var value = scalar.Value ?? "";
-            if (LooksLikeApiKey(value))
-            {
-                // A key pasted into the wrong field must not reach a log through its error message.
-                return "the value (not shown: it looks like an API key)";
-            }
-
-            if (value.Length > MaxShown)
-            {
-                value = string.Concat(value.AsSpan(0, MaxShown), "…");
-            }
-
-            return scalar.Style is YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any ? value : $"\"{value}\"";
         }
 
         /// <summary>A URL for an error message with anything that may be a credential replaced by ***.</summary>
@@ -1100,8 +874,6 @@ internal static class ConfigLoader
             return builder.ToString();
         }
     }
-
-    private sealed record Entry(YamlScalarNode Key, YamlNode Value);
 
     /// <summary>Remembers where the parser was, to locate the representation model's unlocated exceptions.</summary>
     private sealed class TrackingParser(IParser inner) : IParser

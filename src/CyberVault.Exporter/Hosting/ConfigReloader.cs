@@ -4,6 +4,7 @@ using CyberVault.Exporter.Logging;
 using CyberVault.Exporter.Metrics;
 using CyberVault.Exporter.Polling;
 using CyberVault.Exporter.Web;
+using CyberVault.Exporter.Web.Security;
 using CyberVault.Exporter.Webhooks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -46,10 +47,12 @@ internal sealed class ConfigReloader : IDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ReloadStatusSource _status;
+    private readonly WebSecurity? _webSecurity;
     private ExporterConfig _running;
 
     /// <param name="load">Reads and validates the configuration; throws <see cref="ConfigException"/> when it is invalid.</param>
     /// <param name="source">What <paramref name="load"/> reads, for log lines (a file name, or "the demo configuration").</param>
+    /// <param name="webSecurity">The <c>--web.config.file</c>, re-read with the configuration (both valid, or neither applied).</param>
     public ConfigReloader(
         ExporterConfig initial,
         Func<ExporterConfig> load,
@@ -59,7 +62,8 @@ internal sealed class ConfigReloader : IDisposable
         ReloadableConfiguredTargets targets,
         ReloadStatusSource status,
         TimeProvider time,
-        ILogger<ConfigReloader> logger)
+        ILogger<ConfigReloader> logger,
+        WebSecurity? webSecurity = null)
     {
         _running = initial ?? throw new ArgumentNullException(nameof(initial));
         _load = load ?? throw new ArgumentNullException(nameof(load));
@@ -70,6 +74,7 @@ internal sealed class ConfigReloader : IDisposable
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _status = status ?? throw new ArgumentNullException(nameof(status));
+        _webSecurity = webSecurity;
     }
 
     public void Dispose() => _gate.Dispose();
@@ -83,9 +88,11 @@ internal sealed class ConfigReloader : IDisposable
         {
             ExporterConfig next;
             IReadOnlyDictionary<string, WebhookReceiver>? receivers;
+            ActiveWebSecurity? web;
             try
             {
                 next = _load();
+                web = _webSecurity?.Prepare();
                 receivers = _webhooks?.Prepare(next);
             }
             catch (ConfigException ex)
@@ -108,6 +115,11 @@ internal sealed class ConfigReloader : IDisposable
             if (receivers is not null)
             {
                 _webhooks!.Activate(receivers);
+            }
+
+            if (web is not null)
+            {
+                _webSecurity!.Activate(web, trigger);
             }
 
             _targets.Set([.. next.Targets.Select(t => t.Name)]);

@@ -4,6 +4,7 @@ using CyberVault.Exporter.Logging;
 using CyberVault.Exporter.Metrics;
 using CyberVault.Exporter.Polling;
 using CyberVault.Exporter.Web;
+using CyberVault.Exporter.Web.Security;
 using CyberVault.Exporter.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -50,7 +51,10 @@ internal static class ExporterHost
 
         if (options.ConfigCheck)
         {
-            return ConfigCheck.CheckFile(options.ConfigFile, stdout);
+            var checkedConfig = ConfigCheck.CheckFile(options.ConfigFile, stdout);
+            return options.WebConfigFile is null
+                ? checkedConfig
+                : Math.Max(checkedConfig, ConfigCheck.CheckWebConfigFile(options.WebConfigFile, stdout));
         }
 
         DemoEnvironment? demo = null;
@@ -85,6 +89,12 @@ internal static class ExporterHost
                 await stderr.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
                 return 1;
             }
+            catch (ConfigException ex)
+            {
+                // The --web.config.file: as strict at start as exporter.yml.
+                ConfigCheck.PrintErrors(ex.Errors, stderr);
+                return 1;
+            }
 
             await using var app = built;
             if (demo is null)
@@ -112,10 +122,12 @@ internal static class ExporterHost
 
     /// <summary>Builds the web application: logging, Kestrel on the listen address, polling, metrics and endpoints.</summary>
     /// <param name="configure">Lets tests replace services (e.g. the TimeProvider) before the app is built.</param>
+    /// <exception cref="ConfigException">The <c>--web.config.file</c> is invalid.</exception>
     public static WebApplication Build(CommandLineOptions options, ExporterConfig config, Action<IServiceCollection>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(config);
+        var webConfig = options.WebConfigFile is null ? null : WebConfigLoader.Load(options.WebConfigFile);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = CommandLine.ProgramName,
@@ -127,8 +139,13 @@ internal static class ExporterHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            options.EffectiveListenAddress(config).Listen(kestrel, null);
+            var security = kestrel.ApplicationServices.GetService<WebSecurity>();
+            options.EffectiveListenAddress(config).Listen(kestrel, security is null ? null : security.ConfigureListener);
         });
+        if (webConfig is not null)
+        {
+            builder.Services.AddWebSecurity(options.WebConfigFile!, webConfig);
+        }
 
         configure?.Invoke(builder.Services);
         AddReload(builder.Services, options, config);
@@ -139,6 +156,7 @@ internal static class ExporterHost
 
         var app = builder.Build();
         app.MapExporterEndpoints();
+        app.UseWebSecurity();
         app.MapLifecycleEndpoints(options.EnableLifecycle);
         return app;
     }
@@ -163,7 +181,8 @@ internal static class ExporterHost
             targets,
             sp.GetRequiredService<ReloadStatusSource>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<ConfigReloader>>()));
+            sp.GetRequiredService<ILogger<ConfigReloader>>(),
+            sp.GetService<WebSecurity>()));
         services.AddSingleton(sp => new ReloadStatusSource(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IExporterStatusSource>(sp => sp.GetRequiredService<ReloadStatusSource>());
         services.AddHostedService<ReloadOnSignal>();
