@@ -9,7 +9,7 @@ internal static partial class Log
         Message = "target {Target}: {Endpoint} attempt answered {Code} in {DurationMs:F1} ms")]
     public static partial void ApiAttempt(ILogger logger, string target, string endpoint, string code, double durationMs);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug,
-        Message = "target {Target}: API key re-read from {Source}")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
+        Message = "target {Target}: a new API key was read from {Source}; it is used from the next request on")]
     public static partial void ApiKeyReloaded(ILogger logger, string target, string source);
 }

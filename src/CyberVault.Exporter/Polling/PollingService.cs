@@ -163,6 +163,9 @@ internal sealed class PollingService : BackgroundService
             return;
         }
 
+        // Keys rotate every 90 days: one line per rotation tells the operator the new key is in use (never the key).
+        var name = target.Name;
+        runtime.Key.Reloaded += source => Log.ApiKeyReloaded(_logger, name, source);
         var poller = new TargetPoller(runtime, api, _store, _time, _loggerFactory.CreateLogger<TargetPoller>(), webhooks);
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         Log.PollerStarted(_logger, target.Name, runtime.Budget.Plan.RequestsPerMinute, runtime.Budget.Plan.Capacity);

@@ -2,6 +2,8 @@ using CyberVault.Exporter.Api;
 using CyberVault.Exporter.Configuration;
 using CyberVault.Exporter.Metrics;
 using CyberVault.Exporter.Polling;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace CyberVault.Exporter.Tests.Polling;
 
@@ -65,6 +67,40 @@ public class PollingServiceTests
         Assert.True(TargetConfigs.SameTarget(one, two));
         Assert.False(TargetConfigs.SameTarget(one, two with { BudgetShare = 0.25 }));
         Assert.False(TargetConfigs.SameTarget(one, two with { Polling = two.Polling with { AlertStatuses = ["investigating"] } }));
+    }
+
+    [Fact]
+    public async Task A_rotated_key_file_is_logged_once_by_target_and_source_without_the_key()
+    {
+        var dir = Directory.CreateTempSubdirectory("cv-keyrot-");
+        try
+        {
+            var keyFile = Path.Combine(dir.FullName, "key");
+            await File.WriteAllTextAsync(keyFile, "cv_old_key_0123456789", Ct);
+            var logs = new FakeLogCollector();
+            using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(logs)).SetMinimumLevel(LogLevel.Trace));
+            var store = new SnapshotStore();
+            using var service = new PollingService(Config(), new FakeApiFactory(), store, TestSupport.NewTime(), loggerFactory);
+            await service.ApplyAsync(Config(TestSupport.Target(name: "a", keyFile: keyFile)), Ct);
+            var key = service.Pollers["a"].Runtime.Key;
+            Assert.Equal("cv_old_key_0123456789", key.GetKey());
+
+            // A different length, so the size part of the file stamp changes even where mtime is coarse.
+            await File.WriteAllTextAsync(keyFile, "cv_new_key_0123456789abcdef", Ct);
+            Assert.Equal("cv_new_key_0123456789abcdef", key.GetKey());
+            Assert.Equal("cv_new_key_0123456789abcdef", key.GetKey());
+
+            var rotated = Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 3001);
+            Assert.Equal(LogLevel.Information, rotated.Level);
+            Assert.Contains("target a", rotated.Message, StringComparison.Ordinal);
+            Assert.Contains(keyFile, rotated.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(logs.GetSnapshot(), r => r.Message.Contains("cv_new_key", StringComparison.Ordinal) || r.Message.Contains("cv_old_key", StringComparison.Ordinal));
+            await service.StopAsync(Ct);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     private static async Task WaitForAsync(Func<bool> condition)
