@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CyberVault.Exporter.Configuration;
 using CyberVault.Exporter.Hosting;
 using CyberVault.Exporter.Tests.Support;
@@ -19,11 +20,12 @@ namespace CyberVault.Exporter.Tests.EndToEnd;
 /// <summary>
 /// The whole monitoring path as a user deploys it, on 127.0.0.1: the simulator (HTTPS, live mode off so the tests
 /// decide what happens), the exporter host exactly as the command line builds it, with its webhook subscribed,
-/// the real <c>prometheus</c> loading <c>deploy/prometheus/cybervault-alerts.yml</c> and scraping every second, and
-/// the real <c>prometheus-alertmanager</c> running the shipped <c>deploy/alertmanager/alertmanager.yml</c>.
+/// the real <c>prometheus</c> loading <c>deploy/prometheus/cybervault-alerts.yml</c> (with shortened <c>for:</c>, see
+/// <see cref="ShortenedFor"/>) and scraping every second, and the real <c>prometheus-alertmanager</c> running the
+/// shipped <c>deploy/alertmanager/alertmanager.yml</c>.
 /// Both servers get temporary data folders and are killed at the end.
 /// </summary>
-public sealed class MonitoringPipeline : IAsyncLifetime
+public sealed partial class MonitoringPipeline : IAsyncLifetime
 {
     public const string TargetName = "e2e";
 
@@ -35,6 +37,13 @@ public sealed class MonitoringPipeline : IAsyncLifetime
 
     /// <summary>How often Prometheus scrapes and evaluates rules here (production uses 15 s; tests cannot wait that long).</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Every <c>for:</c> of the shipped rules is replaced by this in the copy Prometheus loads here: the production
+    /// durations (minutes, for 15 s scrapes) would keep alerts pending longer than a test may wait. The expressions,
+    /// labels and annotations are the shipped ones; <c>promtool test rules</c> covers the real durations.
+    /// </summary>
+    public const string ShortenedFor = "1s";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
@@ -95,8 +104,11 @@ public sealed class MonitoringPipeline : IAsyncLifetime
             ct);
 
         var prometheusPort = ExternalServer.FreeLoopbackPort();
+        var rulesFile = Path.Combine(_dir.FullName, "cybervault-alerts.yml");
+        var rules = await File.ReadAllTextAsync(Repository.PathOf("deploy", "prometheus", "cybervault-alerts.yml"), ct);
+        await File.WriteAllTextAsync(rulesFile, ForDuration().Replace(rules, "${key}" + ShortenedFor), ct);
         var configFile = Path.Combine(_dir.FullName, "prometheus.yml");
-        await File.WriteAllTextAsync(configFile, PrometheusConfig(alertmanagerPort), ct);
+        await File.WriteAllTextAsync(configFile, PrometheusConfig(alertmanagerPort, rulesFile), ct);
         _prometheus = await ExternalServer.StartAsync(
             "prometheus",
             PrometheusBinary,
@@ -174,12 +186,12 @@ public sealed class MonitoringPipeline : IAsyncLifetime
 
     private string Folder(string name) => Directory.CreateDirectory(Path.Combine(_dir!.FullName, name)).FullName;
 
-    private string PrometheusConfig(int alertmanagerPort) => $"""
+    private string PrometheusConfig(int alertmanagerPort, string rulesFile) => $"""
         global:
           scrape_interval: {Interval.TotalSeconds}s
           evaluation_interval: {Interval.TotalSeconds}s
         rule_files:
-          - "{Repository.PathOf("deploy", "prometheus", "cybervault-alerts.yml")}"
+          - "{rulesFile}"
         alerting:
           alertmanagers:
             - static_configs:
@@ -219,6 +231,7 @@ public sealed class MonitoringPipeline : IAsyncLifetime
         var body = await Http.GetStringAsync(new Uri(Alertmanager.BaseAddress, "api/v2/alerts"), ct);
         using var json = JsonDocument.Parse(body);
         return [.. json.RootElement.EnumerateArray().Select(a => new AmAlert(
+            a.GetProperty("fingerprint").GetString() ?? "",
             Labels(a.GetProperty("labels")),
             a.GetProperty("status").GetProperty("state").GetString() ?? "",
             [.. a.GetProperty("status").GetProperty("inhibitedBy").EnumerateArray().Select(i => i.GetString() ?? "")]))];
@@ -261,6 +274,10 @@ public sealed class MonitoringPipeline : IAsyncLifetime
             .Append("--- prometheus ---\n").Append(_prometheus?.RecentOutput)
             .Append("\n--- alertmanager ---\n").Append(_alertmanager?.RecentOutput)
             .ToString();
+
+    // A rule's `for: <duration>` line.
+    [GeneratedRegex(@"^(?<key>[ \t]*for:[ \t]*)\S+[ \t]*$", RegexOptions.Multiline)]
+    private static partial Regex ForDuration();
 
     private static Dictionary<string, string> Labels(JsonElement element) =>
         element.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal);
@@ -311,7 +328,7 @@ public sealed class MonitoringPipeline : IAsyncLifetime
 
 public sealed record Sample(IReadOnlyDictionary<string, string> Labels, double Value);
 
-public sealed record AmAlert(IReadOnlyDictionary<string, string> Labels, string State, IReadOnlyList<string> InhibitedBy)
+public sealed record AmAlert(string Fingerprint, IReadOnlyDictionary<string, string> Labels, string State, IReadOnlyList<string> InhibitedBy)
 {
     public string Name => Labels.TryGetValue("alertname", out var name) ? name : "";
 }

@@ -10,6 +10,9 @@ internal static class ExternalTool
 {
     public const string Promtool = "/usr/bin/promtool";
 
+    /// <summary>Alertmanager's command-line tool (Debian package prometheus-alertmanager).</summary>
+    public const string Amtool = "/usr/bin/amtool";
+
     public static string Require(string path, string debianPackage)
     {
         if (File.Exists(path))
