@@ -21,6 +21,8 @@ internal sealed class ApiPipeline(
 {
     private const string StatusOverrideItem = "cv.logged_status";
     private const string RateStateItem = "cv.rate_state";
+    private const string KeyIdItem = "cv.key_id";
+    private const string RecordedItem = "cv.recorded";
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -44,6 +46,14 @@ internal sealed class ApiPipeline(
             return;
         }
 
+        // Recorded as the response starts, before the client can have any of it, so a test that counts the log right
+        // after its answer never races the recording; the calls below record the requests whose response never starts.
+        context.Response.OnStarting(() =>
+        {
+            Record(context, started, context.Items.TryGetValue(KeyIdItem, out object? id) ? id as string : null);
+            return Task.CompletedTask;
+        });
+
         RateLimitRegistry.KeyState? key = Authenticate(request);
         if (key is null)
         {
@@ -54,6 +64,7 @@ internal sealed class ApiPipeline(
             return;
         }
 
+        context.Items[KeyIdItem] = key.KeyId;
         try
         {
             await HandleAuthenticatedAsync(context, next, key).ConfigureAwait(false);
@@ -242,8 +253,14 @@ internal sealed class ApiPipeline(
             $"Rate limit exceeded; retry after {retryAfterSeconds} s.");
     }
 
+    /// <summary>Adds the request to the log once, whichever of the response start and the handler's end comes first.</summary>
     private void Record(HttpContext context, DateTimeOffset started, string? keyId)
     {
+        if (!context.Items.TryAdd(RecordedItem, true))
+        {
+            return;
+        }
+
         int status = context.Items.TryGetValue(StatusOverrideItem, out object? overridden) && overridden is int code
             ? code
             : context.Response.StatusCode;
