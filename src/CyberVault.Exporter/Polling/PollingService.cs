@@ -153,7 +153,7 @@ internal sealed class PollingService : BackgroundService
         {
             runtime = previous is null
                 ? TargetRuntime.Create(target, _time, _loggerFactory.CreateLogger<RequestBudget>())
-                : new TargetRuntime(target, previous.Budget, new ApiKeyProvider(target.ApiKey), previous.Requests);
+                : new TargetRuntime(target, previous.Budget, new ApiKeyProvider(target.ApiKey), previous.Requests, previous.Failures);
             api = _apiFactory.Create(runtime);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or ArgumentException)

@@ -79,7 +79,7 @@ public class ResponseReaderTests
         var (page, error) = await Read(json, CyberVaultJsonContext.Default.AlertsPage);
 
         Assert.Null(error);
-        Assert.Equal(expected, ResponseReader.Validate(page!));
+        Assert.Equal(expected, ResponseReader.Validate(page!, 200));
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public class ResponseReaderTests
         var (page, error) = await Read("""{"data":[{"id":"a","severity":"nuclear","status":"open","extra":true}],"next_cursor":"c2"}""", CyberVaultJsonContext.Default.AlertsPage);
 
         Assert.Null(error);
-        Assert.Null(ResponseReader.Validate(page!));
+        Assert.Null(ResponseReader.Validate(page!, 200));
         Assert.Equal("nuclear", page!.Data![0].Severity);
         Assert.Equal("c2", page.NextCursor);
     }
