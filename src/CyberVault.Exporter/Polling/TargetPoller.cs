@@ -471,9 +471,12 @@ internal sealed class TargetPoller
             return;
         }
 
-        if (problem != description)
+        // The state is the kind of failure, not its text: a 429's text names its Retry-After time and a sweep's its
+        // page, and a line per attempt would bury the one that matters.
+        var state = failure?.Kind ?? description;
+        if (problem != state)
         {
-            problem = description;
+            problem = state;
             Log.CollectorFailed(_logger, Target, collector, description);
         }
     }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using CyberVault.Exporter.Hosting;
 using CyberVault.Simulator;
@@ -34,7 +32,7 @@ public sealed class ShutdownTests
         try
         {
             var config = await WriteConfigAsync(dir.FullName, simulator, key);
-            using var exporter = StartExporter(config, FreeLoopbackPort());
+            using var exporter = StartExporter(config, EndToEnd.ExternalServer.FreeLoopbackPort());
             var output = new Output(exporter);
 
             // Both collectors' first requests are held by the simulator: the exporter has calls in flight.
@@ -119,13 +117,6 @@ public sealed class ShutdownTests
             ?? throw new InvalidOperationException("could not run kill");
         await kill.WaitForExitAsync(Ct);
         Assert.Equal(0, kill.ExitCode);
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, Output output)

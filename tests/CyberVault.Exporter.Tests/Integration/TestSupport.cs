@@ -169,7 +169,9 @@ internal sealed class InFlightCounter
 {
     private int _inFlight;
 
-    public bool Quiet => Volatile.Read(ref _inFlight) == 0;
+    public bool Quiet => Count == 0;
+
+    public int Count => Volatile.Read(ref _inFlight);
 
     public void Enter() => Interlocked.Increment(ref _inFlight);
 
