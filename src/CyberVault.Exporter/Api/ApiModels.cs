@@ -84,7 +84,15 @@ internal sealed class BoundedAlertListConverter : JsonConverter<List<AlertItem>>
                 throw new PageTooLongException(MaxItems);
             }
 
-            items.Add(System.Text.Json.JsonSerializer.Deserialize(ref reader, CyberVaultJsonContext.Default.AlertItem)!);
+            try
+            {
+                items.Add(System.Text.Json.JsonSerializer.Deserialize(ref reader, CyberVaultJsonContext.Default.AlertItem)!);
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                // The item's own path starts at the item ($.id): the error must name data[i].id.
+                throw new BadAlertItemException(items.Count, ex.Path, ex);
+            }
         }
 
         return items;
@@ -118,4 +126,33 @@ internal sealed class PageTooLongException : System.Text.Json.JsonException
     }
 
     public int Max { get; }
+}
+
+/// <summary>An item of <c>data</c> that cannot be read; <see cref="ItemPath"/> is relative to the item ($.id).</summary>
+internal sealed class BadAlertItemException : System.Text.Json.JsonException
+{
+    public BadAlertItemException()
+    {
+    }
+
+    public BadAlertItemException(int index, string? itemPath, Exception innerException)
+        : base($"data[{index}] is not valid", innerException)
+    {
+        Index = index;
+        ItemPath = itemPath;
+    }
+
+    public BadAlertItemException(string message)
+        : base(message)
+    {
+    }
+
+    public BadAlertItemException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public int Index { get; }
+
+    public string? ItemPath { get; }
 }

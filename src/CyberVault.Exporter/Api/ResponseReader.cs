@@ -28,6 +28,11 @@ internal static class ResponseReader
         {
             return (null, $"field data has more than {ex.Max} items, more than any request asks for");
         }
+        catch (BadAlertItemException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.ItemPath) || ex.ItemPath == "$" ? string.Empty : ex.ItemPath[1..];
+            return (null, $"field data[{ex.Index}]{field} is not valid (wrong type, bad JSON or nesting deeper than {MaxDepth})");
+        }
         catch (JsonException ex)
         {
             // The message of a JsonException can quote input; only its path and position are used.
