@@ -163,7 +163,7 @@ public class FaultToleranceTests
         Assert.DoesNotContain(lines, r => r.Id.Id == CollectorRecoveredEvent);
     }
 
-    private static void Begin(string fault, SimulatorHarness h, LoopbackForwarder forwarder)
+    internal static void Begin(string fault, SimulatorHarness h, LoopbackForwarder forwarder)
     {
         const int Always = 100_000;
         switch (fault)
@@ -181,7 +181,7 @@ public class FaultToleranceTests
         }
     }
 
-    private static void End(string fault, SimulatorHarness h, LoopbackForwarder forwarder)
+    internal static void End(string fault, SimulatorHarness h, LoopbackForwarder forwarder)
     {
         h.Simulator.Faults.Clear();
         forwarder.SetMode(ForwarderMode.Forward);
