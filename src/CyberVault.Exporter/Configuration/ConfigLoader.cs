@@ -36,7 +36,7 @@ internal static class ConfigLoader
                 throw FileError(path, $"the file is {info.Length.ToString(CultureInfo.InvariantCulture)} bytes; a configuration may be at most {ConfigLimits.MaxFileBytes.ToString(CultureInfo.InvariantCulture)} bytes");
             }
 
-            text = File.ReadAllText(path, Encoding.UTF8);
+            text = ReadUtf8(path);
         }
         catch (UnauthorizedAccessException)
         {
@@ -49,6 +49,36 @@ internal static class ConfigLoader
 
         var directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Directory.GetCurrentDirectory();
         return Parse(text, path, directory);
+    }
+
+    /// <summary>
+    /// The file as UTF-8 text (a BOM is allowed). Anything else (Latin-1, UTF-16 without a BOM, a binary or compressed
+    /// file passed by mistake) is refused with the place of the first bad byte, instead of parsing mojibake.
+    /// </summary>
+    private static string ReadUtf8(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var start = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
+        var body = bytes.AsSpan(start);
+        var nul = body.IndexOf((byte)0);
+        if (nul < 0 && System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return Encoding.UTF8.GetString(body);
+        }
+
+        // Decoding without replacement stops at the first invalid sequence and says where it is.
+        System.Text.Unicode.Utf8.ToUtf16(body, new char[body.Length], out var bad, out _, replaceInvalidSequences: false);
+        if (nul >= 0 && nul < bad)
+        {
+            bad = nul;
+        }
+
+        var before = body[..bad];
+        var line = before.Count((byte)'\n') + 1;
+        var column = Encoding.UTF8.GetCharCount(before[(before.LastIndexOf((byte)'\n') + 1)..]) + 1;
+        var what = body[bad] == 0 ? "a NUL byte" : $"the byte 0x{body[bad]:X2}";
+        throw new ConfigException([new ConfigError(path, line, column, "",
+            $"the file is not UTF-8 text ({what}); save it as UTF-8 (a binary, compressed or UTF-16 file cannot be a configuration)")]);
     }
 
     /// <summary>Validates YAML text; relative file paths in it are resolved against the current directory.</summary>
@@ -72,6 +102,11 @@ internal static class ConfigLoader
             {
                 stream.Load(parser);
             }
+        }
+        catch (YamlException e) when (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstIndentingTab(yaml) is { Line: > 0 } tab)
+        {
+            // YamlDotNet points at the start of the enclosing mapping; the tab itself is what needs fixing.
+            throw new ConfigException([new ConfigError(sourceName, tab.Line, tab.Column, "", "YAML syntax error: a tab in the indentation; YAML indents with spaces only")]);
         }
         catch (YamlException e)
         {
@@ -98,6 +133,23 @@ internal static class ConfigLoader
         }
 
         return config;
+    }
+
+    /// <summary>Line and column (1-based) of the first tab among a line's leading whitespace, or (0, 0).</summary>
+    private static (int Line, int Column) FirstIndentingTab(string yaml)
+    {
+        var lines = yaml.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+            if (tab >= 0 && tab < indent)
+            {
+                return (i + 1, tab + 1);
+            }
+        }
+
+        return (0, 0);
     }
 
     internal static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
@@ -819,6 +871,12 @@ internal static class ConfigLoader
                 return null;
             }
 
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                Error(node, path, "is empty; expected the path of a file");
+                return null;
+            }
+
             if (text.Contains('\0', StringComparison.Ordinal))
             {
                 Error(node, path, "is not a valid file path");
@@ -1037,6 +1095,7 @@ internal static class ConfigLoader
         {
             YamlMappingNode => "a mapping",
             YamlSequenceNode => "a list",
+            YamlScalarNode scalar when LooksLikeApiKey(scalar.Value ?? "") => "a value that looks like an API key (not shown)",
             YamlScalarNode scalar => $"the value {Show(scalar)}",
             _ => "an alias",
         };
