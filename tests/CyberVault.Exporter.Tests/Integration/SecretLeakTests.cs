@@ -59,6 +59,7 @@ public class SecretLeakTests
             var served = new StringBuilder();
 
             await h.AdvanceAsync(TimeSpan.FromSeconds(30), step: TimeSpan.FromSeconds(1));
+            await UntilUpAsync(h, app, "the start");
             var healthy = await ServeAllAsync(client, served);
             Assert.Contains("cybervault_up{target=\"sim\"} 1", healthy, StringComparison.Ordinal);
             foreach (var fault in FaultToleranceTests.Faults.Select(row => row.Data.Item1))
@@ -69,6 +70,7 @@ public class SecretLeakTests
                 FaultToleranceTests.End(fault, h, forwarder);
                 // A refused key is retried only after its backoff, which has grown to minutes by now.
                 await h.AdvanceAsync(TimeSpan.FromSeconds(fault == "revoked_key" ? 330 : 90), step: TimeSpan.FromSeconds(1));
+                await UntilUpAsync(h, app, fault);
                 var after = await ServeAllAsync(client, served);
                 Assert.True(after.Contains("cybervault_up{target=\"sim\"} 1", StringComparison.Ordinal), $"no recovery after {fault}:\n{after}");
             }
@@ -96,6 +98,21 @@ public class SecretLeakTests
             var secretPart = h.Key[^16..];
             Assert.DoesNotContain(secretPart, logs, StringComparison.Ordinal);
             Assert.DoesNotContain(secretPart, served.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// The first poll after start (or after a fault) may still be on the wire when the fake clock stops (the pollers
+    /// start on their own, so a request can begin after the last advance step): a few more seconds, real-time bounded.
+    /// </summary>
+    private static async Task UntilUpAsync(SimulatorHarness h, WebApplication app, string after)
+    {
+        var store = app.Services.GetRequiredService<global::CyberVault.Exporter.Metrics.ISnapshotStore>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (store.Current() is not [{ Up: true }])
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not up again after {after}");
+            await h.AdvanceAsync(TimeSpan.FromSeconds(1), step: TimeSpan.FromSeconds(1));
         }
     }
 
