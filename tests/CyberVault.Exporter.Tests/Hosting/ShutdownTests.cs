@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using CyberVault.Exporter.Hosting;
 using CyberVault.Simulator;
 using Microsoft.Extensions.Logging;
 
@@ -29,10 +28,11 @@ public sealed class ShutdownTests
         await using var simulator = await CyberVaultSimulator.StartAsync(options, Ct);
         simulator.Faults.Enqueue(new Slow(TimeSpan.FromSeconds(30)), count: 50);
         var dir = Directory.CreateTempSubdirectory("cv-shutdown-");
+        Process? started = null;
         try
         {
             var config = await WriteConfigAsync(dir.FullName, simulator, key);
-            using var exporter = StartExporter(config, EndToEnd.ExternalServer.FreeLoopbackPort());
+            var exporter = started = StartExporter(config, EndToEnd.ExternalServer.FreeLoopbackPort());
             var output = new Output(exporter);
 
             // Both collectors' first requests are held by the simulator: the exporter has calls in flight.
@@ -48,14 +48,12 @@ public sealed class ShutdownTests
             }
             catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
             {
-                exporter.Kill(entireProcessTree: true);
                 Assert.Fail($"the exporter was still running 10 s after SIGTERM\n{output.Text}");
             }
 
             var took = clock.Elapsed;
             await exporter.WaitForExitAsync(Ct); // drains the redirected output
             Assert.True(took < TimeSpan.FromSeconds(5), $"exit took {took}\n{output.Text}");
-            Assert.True(took < ExporterHost.ShutdownTimeout + TimeSpan.FromSeconds(1), $"exit took {took}, beyond the host's shutdown timeout");
             Assert.Equal(0, exporter.ExitCode);
             Assert.Contains("shutting down: cancelling in-flight API calls of 1 target(s)", output.Text, StringComparison.Ordinal);
             Assert.Contains("shutdown complete", output.Text, StringComparison.Ordinal);
@@ -67,6 +65,13 @@ public sealed class ShutdownTests
         }
         finally
         {
+            // A failed assertion must not leave the exporter running.
+            if (started is { HasExited: false })
+            {
+                started.Kill(entireProcessTree: true);
+            }
+
+            started?.Dispose();
             dir.Delete(recursive: true);
         }
     }
