@@ -9,10 +9,19 @@ namespace CyberVault.Exporter.Api;
 /// </summary>
 internal sealed class ApiKeyHandler(ApiKeyProvider key) : DelegatingHandler
 {
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.GetKey());
-        return base.SendAsync(request, cancellationToken);
+        try
+        {
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A retry sends the same message through the handlers above again: left on it, the header would reach
+            // their logging (whose structured state carries header values unredacted, only its text is redacted).
+            request.Headers.Authorization = null;
+        }
     }
 }

@@ -89,7 +89,7 @@ internal sealed class BudgetHandler(
     private void Record(string endpoint, string code, long started)
     {
         var duration = time.GetElapsedTime(started);
-        runtime.Requests.Increment(endpoint, code);
+        runtime.Requests.Increment((endpoint, code));
         observer.Observe(runtime.Name, endpoint, code, duration);
         Log.ApiAttempt(_logger, runtime.Name, endpoint, code, duration.TotalMilliseconds);
     }

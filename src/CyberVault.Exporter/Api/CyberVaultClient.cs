@@ -69,7 +69,7 @@ internal sealed class CyberVaultClient : ICyberVaultApi
             ApiRequestOptions.AlertsEndpoint,
             RequestPriority.Page,
             CyberVaultJsonContext.Default.AlertsPage,
-            ResponseReader.Validate,
+            page => ResponseReader.Validate(page, limit),
             cancellationToken);
     }
 

@@ -24,6 +24,15 @@ internal static class ResponseReader
             var value = await JsonSerializer.DeserializeAsync(bounded, typeInfo, cancellationToken).ConfigureAwait(false);
             return value is null ? (null, "the body is JSON null") : (value, null);
         }
+        catch (PageTooLongException ex)
+        {
+            return (null, $"field data has more than {ex.Max} items, more than any request asks for");
+        }
+        catch (BadAlertItemException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.ItemPath) || ex.ItemPath == "$" ? string.Empty : ex.ItemPath[1..];
+            return (null, $"field data[{ex.Index}]{field} is not valid (wrong type, bad JSON or nesting deeper than {MaxDepth})");
+        }
         catch (JsonException ex)
         {
             // The message of a JsonException can quote input; only its path and position are used.
@@ -69,12 +78,18 @@ internal static class ResponseReader
     }
 
     /// <summary>Null when the page is usable, else the problem naming the field.</summary>
-    public static string? Validate(AlertsPage page)
+    /// <param name="limit">The limit the request asked for: a longer page breaks the contract (and may be hostile).</param>
+    public static string? Validate(AlertsPage page, int limit)
     {
         ArgumentNullException.ThrowIfNull(page);
         if (page.Data is null)
         {
             return "field data is missing";
+        }
+
+        if (page.Data.Count > limit)
+        {
+            return $"field data has {page.Data.Count} items, more than the limit of {limit} the request asked for";
         }
 
         for (var i = 0; i < page.Data.Count; i++)

@@ -6,9 +6,14 @@ namespace CyberVault.Exporter.Api;
 
 /// <summary>
 /// The live pieces of one target shared by its HTTP handler chain and its poller: the budget every attempt
-/// pays into, the key, and the request counters of the snapshot.
+/// pays into, the key, and the request and failure counters of the snapshot (kept across reloads with the budget).
 /// </summary>
-internal sealed class TargetRuntime(TargetConfig config, RequestBudget budget, ApiKeyProvider key, ApiRequestCounters requests)
+internal sealed class TargetRuntime(
+    TargetConfig config,
+    RequestBudget budget,
+    ApiKeyProvider key,
+    Counters<(string Endpoint, string Code)> requests,
+    Counters<(string Collector, string Reason)>? failures = null)
 {
     public TargetConfig Config { get; } = config ?? throw new ArgumentNullException(nameof(config));
 
@@ -16,7 +21,10 @@ internal sealed class TargetRuntime(TargetConfig config, RequestBudget budget, A
 
     public ApiKeyProvider Key { get; } = key ?? throw new ArgumentNullException(nameof(key));
 
-    public ApiRequestCounters Requests { get; } = requests ?? throw new ArgumentNullException(nameof(requests));
+    public Counters<(string Endpoint, string Code)> Requests { get; } = requests ?? throw new ArgumentNullException(nameof(requests));
+
+    /// <summary>Failed collector runs by (collector, reason): each one a counted error, whatever its cause.</summary>
+    public Counters<(string Collector, string Reason)> Failures { get; } = failures ?? new();
 
     public string Name => Config.Name;
 
@@ -28,20 +36,20 @@ internal sealed class TargetRuntime(TargetConfig config, RequestBudget budget, A
             config,
             new RequestBudget(BudgetPlan.For(config), time, config.Name, budgetLogger),
             new ApiKeyProvider(config.ApiKey),
-            new ApiRequestCounters());
+            new());
     }
 }
 
-/// <summary>Counter of attempts per (endpoint, code), read into snapshots.</summary>
-internal sealed class ApiRequestCounters
+/// <summary>Lock-free counters per key (e.g. attempts per (endpoint, code)), read into snapshots.</summary>
+internal sealed class Counters<TKey>
+    where TKey : notnull
 {
-    private ImmutableDictionary<(string Endpoint, string Code), long> _counts =
-        ImmutableDictionary<(string Endpoint, string Code), long>.Empty;
+    private ImmutableDictionary<TKey, long> _counts = ImmutableDictionary<TKey, long>.Empty;
 
-    public void Increment(string endpoint, string code) =>
-        ImmutableInterlocked.AddOrUpdate(ref _counts, (endpoint, code), 1, static (_, n) => n + 1);
+    public void Increment(TKey key) =>
+        ImmutableInterlocked.AddOrUpdate(ref _counts, key, 1, static (_, n) => n + 1);
 
-    public ImmutableDictionary<(string Endpoint, string Code), long> Snapshot() => Volatile.Read(ref _counts);
+    public ImmutableDictionary<TKey, long> Snapshot() => Volatile.Read(ref _counts);
 
     public long Total => Volatile.Read(ref _counts).Values.Sum();
 }

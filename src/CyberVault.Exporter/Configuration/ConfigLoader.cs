@@ -44,7 +44,7 @@ internal static class ConfigLoader
                 throw FileError(path, $"the file is {info.Length.ToString(CultureInfo.InvariantCulture)} bytes; a configuration may be at most {ConfigLimits.MaxFileBytes.ToString(CultureInfo.InvariantCulture)} bytes");
             }
 
-            return File.ReadAllText(path, Encoding.UTF8);
+            return ReadUtf8(path);
         }
         catch (UnauthorizedAccessException)
         {
@@ -54,6 +54,36 @@ internal static class ConfigLoader
         {
             throw FileError(path, $"cannot read the file: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The file as UTF-8 text (a BOM is allowed). Anything else (Latin-1, UTF-16 without a BOM, a binary or compressed
+    /// file passed by mistake) is refused with the place of the first bad byte, instead of parsing mojibake.
+    /// </summary>
+    private static string ReadUtf8(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var start = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
+        var body = bytes.AsSpan(start);
+        var nul = body.IndexOf((byte)0);
+        if (nul < 0 && System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return Encoding.UTF8.GetString(body);
+        }
+
+        // Decoding without replacement stops at the first invalid sequence and says where it is.
+        System.Text.Unicode.Utf8.ToUtf16(body, new char[body.Length], out var bad, out _, replaceInvalidSequences: false);
+        if (nul >= 0 && nul < bad)
+        {
+            bad = nul;
+        }
+
+        var before = body[..bad];
+        var line = before.Count((byte)'\n') + 1;
+        var column = Encoding.UTF8.GetCharCount(before[(before.LastIndexOf((byte)'\n') + 1)..]) + 1;
+        var what = body[bad] == 0 ? "a NUL byte" : $"the byte 0x{body[bad]:X2}";
+        throw new ConfigException([new ConfigError(path, line, column, "",
+            $"the file is not UTF-8 text ({what}); save it as UTF-8 (a binary, compressed or UTF-16 file cannot be a configuration)")]);
     }
 
     /// <summary>Validates YAML text; relative file paths in it are resolved against the current directory.</summary>
@@ -97,6 +127,11 @@ internal static class ConfigLoader
                 stream.Load(parser);
             }
         }
+        catch (YamlException e) when (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstIndentingTab(yaml) is { Line: > 0 } tab)
+        {
+            // YamlDotNet points at the start of the enclosing mapping; the tab itself is what needs fixing.
+            throw new ConfigException([new ConfigError(sourceName, tab.Line, tab.Column, "", "YAML syntax error: a tab in the indentation; YAML indents with spaces only")]);
+        }
         catch (YamlException e)
         {
             throw new ConfigException([new ConfigError(sourceName, ToInt(e.Start.Line), ToInt(e.Start.Column), "", $"YAML syntax error: {e.Message}")]);
@@ -115,6 +150,23 @@ internal static class ConfigLoader
         }
 
         return stream;
+    }
+
+    /// <summary>Line and column (1-based) of the first tab among a line's leading whitespace, or (0, 0).</summary>
+    private static (int Line, int Column) FirstIndentingTab(string yaml)
+    {
+        var lines = yaml.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+            if (tab >= 0 && tab < indent)
+            {
+                return (i + 1, tab + 1);
+            }
+        }
+
+        return (0, 0);
     }
 
     internal static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";

@@ -27,6 +27,12 @@ internal abstract class YamlNodeReader(string source, string baseDirectory)
             return null;
         }
 
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            Error(node, path, "is empty; expected the path of a file");
+            return null;
+        }
+
         if (text.Contains('\0', StringComparison.Ordinal))
         {
             Error(node, path, "is not a valid file path");
@@ -231,6 +237,7 @@ internal abstract class YamlNodeReader(string source, string baseDirectory)
     {
         YamlMappingNode => "a mapping",
         YamlSequenceNode => "a list",
+        YamlScalarNode scalar when LooksLikeApiKey(scalar.Value ?? "") => "a value that looks like an API key (not shown)",
         YamlScalarNode scalar => $"the value {Show(scalar)}",
         _ => "an alias",
     };

@@ -48,4 +48,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 3210, Level = LogLevel.Error,
         Message = "target {Target}: collector {Collector} run failed unexpectedly; retrying at the next interval")]
     public static partial void CollectorCrashed(ILogger logger, Exception exception, string target, string collector);
+
+    [LoggerMessage(EventId = 3211, Level = LogLevel.Information,
+        Message = "shutting down: cancelling in-flight API calls of {Count} target(s)")]
+    public static partial void ShuttingDown(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3212, Level = LogLevel.Information,
+        Message = "shutdown complete: every poller stopped")]
+    public static partial void ShutdownComplete(ILogger logger);
 }

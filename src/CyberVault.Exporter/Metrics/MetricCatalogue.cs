@@ -18,6 +18,16 @@ internal static class MetricCatalogue
 
     public static readonly ImmutableArray<string> KnownAlertStatuses = ["open", "investigating", "resolved", "dismissed"];
 
+    /// <summary>
+    /// Every reason of cybervault_collector_failures_total: the kinds of ApiFailure, then pagination and internal.
+    /// All start at 0 so that rate() and increase() see the first failure.
+    /// </summary>
+    public static readonly ImmutableArray<string> KnownFailureReasons =
+    [
+        "rate_limited", "unauthorized", "redirected", "server_error", "unexpected_status", "malformed",
+        "timeout", "network", "tls", "key_unavailable", "pagination", "internal",
+    ];
+
     /// <summary>A region is free text from the API; bounded so a garbage value cannot bloat every scrape.</summary>
     public const int MaxRegionLength = 128;
 
@@ -135,6 +145,13 @@ internal static class MetricCatalogue
             (ImmutableArray<string>)[BoundedLabel.Sanitise(kv.Key)],
             kv.Value.Success ? 1d : 0d)));
 
+    public static readonly MetricDescriptor CollectorFailures = MetricDescriptor.PerTarget(
+        "cybervault_collector_failures_total",
+        MetricKind.Counter,
+        "Failed collector runs by reason (rate_limited, unauthorized, redirected, server_error, unexpected_status, malformed, timeout, network, tls, key_unavailable, pagination, internal).",
+        ["collector", "reason"],
+        static (s, _) => CollectorFailureSamples(s));
+
     public static readonly MetricDescriptor CollectorLastSuccessTimestamp = MetricDescriptor.PerTarget(
         "cybervault_collector_last_success_timestamp_seconds",
         MetricKind.Gauge,
@@ -233,6 +250,7 @@ internal static class MetricCatalogue
         ApiRequests,
         ApiRequestDuration,
         CollectorSuccess,
+        CollectorFailures,
         CollectorLastSuccessTimestamp,
         CollectorDuration,
         CollectorInterval,
@@ -265,6 +283,27 @@ internal static class MetricCatalogue
         if (!KnownSystemStatuses.Contains(current))
         {
             yield return ([current], 1);
+        }
+    }
+
+    private static IEnumerable<(ImmutableArray<string> Labels, double Value)> CollectorFailureSamples(TargetSnapshot snapshot)
+    {
+        var counts = snapshot.CollectorFailures;
+        foreach (var collector in snapshot.Collectors.Keys.Order(StringComparer.Ordinal))
+        {
+            foreach (var reason in KnownFailureReasons)
+            {
+                yield return ([BoundedLabel.Sanitise(collector), reason], counts.GetValueOrDefault((collector, reason)));
+            }
+        }
+
+        // Unreachable while every failure maps to a known reason; shown rather than dropped if one ever does not.
+        foreach (var ((collector, reason), count) in counts)
+        {
+            if (!KnownFailureReasons.Contains(reason) || !snapshot.Collectors.ContainsKey(collector))
+            {
+                yield return ([BoundedLabel.Sanitise(collector), BoundedLabel.Sanitise(reason)], count);
+            }
         }
     }
 

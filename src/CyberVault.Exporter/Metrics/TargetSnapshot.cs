@@ -34,6 +34,10 @@ internal sealed record TargetSnapshot
     public ImmutableDictionary<(string Endpoint, string Code), long> ApiRequests { get; init; } =
         ImmutableDictionary<(string Endpoint, string Code), long>.Empty;
 
+    /// <summary>Counter per (collector, reason) of failed collector runs; reason is an <c>ApiFailure.Kind</c>, pagination or internal.</summary>
+    public ImmutableDictionary<(string Collector, string Reason), long> CollectorFailures { get; init; } =
+        ImmutableDictionary<(string Collector, string Reason), long>.Empty;
+
     /// <summary>Per collector (status|alerts).</summary>
     public ImmutableDictionary<string, CollectorState> Collectors { get; init; } =
         ImmutableDictionary<string, CollectorState>.Empty;

@@ -111,18 +111,23 @@ internal sealed class PollingService : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        // One cancellation reaches every poller at once: API calls in flight (a slow answer, a budget wait, a
+        // Retry-After) end now rather than at their timeouts, which are far beyond the host's shutdown timeout.
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
         List<Running> all;
         lock (_running)
         {
             all = [.. _running.Values];
         }
 
+        Log.ShuttingDown(_logger, all.Count);
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
         foreach (var running in all)
         {
             await StopAsync(running, keepBudget: false).ConfigureAwait(false);
         }
+
+        Log.ShutdownComplete(_logger);
     }
 
     public override void Dispose()
@@ -153,7 +158,7 @@ internal sealed class PollingService : BackgroundService
         {
             runtime = previous is null
                 ? TargetRuntime.Create(target, _time, _loggerFactory.CreateLogger<RequestBudget>())
-                : new TargetRuntime(target, previous.Budget, new ApiKeyProvider(target.ApiKey), previous.Requests);
+                : new TargetRuntime(target, previous.Budget, new ApiKeyProvider(target.ApiKey), previous.Requests, previous.Failures);
             api = _apiFactory.Create(runtime);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or ArgumentException)

@@ -16,6 +16,12 @@ internal sealed class TargetPoller
     public const string StatusCollector = "status";
     public const string AlertsCollector = "alerts";
 
+    /// <summary>The failure reason of a sweep ended by a repeated cursor or max_pages (no API failure behind it).</summary>
+    public const string PaginationReason = "pagination";
+
+    /// <summary>The failure reason of a run that threw (an exporter bug).</summary>
+    public const string InternalReason = "internal";
+
     /// <summary>After a 401, a redirect or an unreadable key, wait this long, doubling per repeat up to <see cref="MaxBlockedBackoff"/>.</summary>
     public static readonly TimeSpan InitialBlockedBackoff = TimeSpan.FromSeconds(15);
 
@@ -398,6 +404,8 @@ internal sealed class TargetPoller
 #pragma warning restore CA1031
         {
             Log.CollectorCrashed(_logger, ex, Target, collector);
+            _runtime.Failures.Increment((collector, InternalReason));
+            Publish();
         }
     }
 
@@ -442,9 +450,12 @@ internal sealed class TargetPoller
 
     private void Failed(string collector, string description, ApiFailure? failure, ref string? problem, DateTimeOffset now)
     {
+        // Every failed run is counted; a sweep failure without an API failure is a pagination problem.
+        _runtime.Failures.Increment((collector, failure?.Kind ?? PaginationReason));
         if (failure is ApiFailure.Unauthorized or ApiFailure.Redirected or ApiFailure.KeyUnavailable)
         {
-            // Retrying a refused key or a wrong URL at full speed helps nobody; back off, one log line per state.
+            // Retrying a refused key or a wrong URL at full speed helps nobody: back off exponentially. The target
+            // is one state for the operator, so one line says so (not one per collector, not one per attempt).
             _blockedCount++;
             var backoff = TimeSpan.FromTicks(Math.Min(
                 MaxBlockedBackoff.Ticks,
@@ -455,11 +466,17 @@ internal sealed class TargetPoller
                 _blockingProblem = failure.Describe();
                 Log.TargetBlocked(_logger, Target, _blockingProblem, backoff);
             }
+
+            problem = _blockingProblem;
+            return;
         }
 
-        if (problem != description)
+        // The state is the kind of failure, not its text: a 429's text names its Retry-After time and a sweep's its
+        // page, and a line per attempt would bury the one that matters.
+        var state = failure?.Kind ?? description;
+        if (problem != state)
         {
-            problem = description;
+            problem = state;
             Log.CollectorFailed(_logger, Target, collector, description);
         }
     }
@@ -469,6 +486,9 @@ internal sealed class TargetPoller
         if (_blockingProblem is not null)
         {
             Log.TargetUnblocked(_logger, Target, _blockingProblem);
+            // That line covers both collectors where they failed only because the target was blocked.
+            _statusProblem = _statusProblem == _blockingProblem ? null : _statusProblem;
+            _alertsProblem = _alertsProblem == _blockingProblem ? null : _alertsProblem;
             _blockingProblem = null;
         }
 
@@ -499,6 +519,7 @@ internal sealed class TargetPoller
             BudgetRequestsPerMinute = budget.Plan.RequestsPerMinute,
             BudgetWaitSecondsTotal = budget.WaitSecondsTotal,
             ApiRequests = _runtime.Requests.Snapshot(),
+            CollectorFailures = _runtime.Failures.Snapshot(),
             Collectors = ImmutableDictionary<string, CollectorState>.Empty
                 .Add(StatusCollector, _statusState)
                 .Add(AlertsCollector, _alertsState),

@@ -99,7 +99,7 @@ internal sealed class ApiPipeline(
         }
 
         bool isListing = HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals("/v2/alerts", StringComparison.Ordinal);
-        Fault? fault = faults.TakeFor(isListing);
+        Fault? fault = faults.TakeFor(isListing, context.Request.Path.Value ?? "/");
         if (fault is not null)
         {
             Log.FaultApplied(logger, fault.Name, context.Request.Method, context.Request.Path.Value ?? "/");
@@ -161,6 +161,20 @@ internal sealed class ApiPipeline(
                     await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
                     // Returning short of the declared length makes Kestrel close the connection after sending
                     // what was written (a FIN); an Abort() here would reset it and could discard the partial body.
+                    return;
+                }
+            case ReplaceBody replace:
+                {
+                    // The endpoint still runs (its status and headers stay real); only its body is swapped.
+                    _ = await CaptureAsync(context, next).ConfigureAwait(false);
+                    context.Response.ContentLength = null;
+                    byte[] body = System.Text.Encoding.UTF8.GetBytes(replace.Body);
+                    // Written in slices so Kestrel sends chunks as they come rather than one giant write.
+                    for (int offset = 0; offset < body.Length; offset += 64 * 1024)
+                    {
+                        int length = Math.Min(64 * 1024, body.Length - offset);
+                        await context.Response.Body.WriteAsync(body.AsMemory(offset, length), context.RequestAborted).ConfigureAwait(false);
+                    }
                     return;
                 }
             case DropConnection:

@@ -64,12 +64,13 @@ internal sealed class ControlEndpoints(CyberVaultSimulator.Parts parts, IReadOnl
             "truncated_body" => new TruncatedBody(),
             "repeat_cursor" => new RepeatCursor(),
             "drop_connection" => new DropConnection(),
+            "replace_body" when GetString(root, "body") is { } replacement => new ReplaceBody(replacement, GetString(root, "path")),
             _ => null,
         };
         if (fault is null)
         {
             await ApiResponses.BadRequestAsync(context, "fault",
-                "fault must be one of server_error, rate_limited, slow, malformed_json, truncated_body, repeat_cursor, drop_connection.").ConfigureAwait(false);
+                "fault must be one of server_error, rate_limited, slow, malformed_json, truncated_body, repeat_cursor, drop_connection, replace_body (with body).").ConfigureAwait(false);
             return;
         }
         if (count < 1)

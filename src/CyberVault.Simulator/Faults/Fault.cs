@@ -51,3 +51,16 @@ public sealed record DropConnection : Fault
 {
     internal override string Name => "drop_connection";
 }
+
+/// <summary>
+/// The real status and headers with <paramref name="Body"/> instead of the real body, sent chunked (no
+/// Content-Length), so a client cannot refuse it by its declared size: hostile or broken documents, huge pages.
+/// <paramref name="Path"/>, when set, limits it to requests of that path (e.g. "/v2/alerts"); others pass it by.
+/// </summary>
+public sealed record ReplaceBody(string Body, string? Path = null) : Fault
+{
+    internal override string Name => "replace_body";
+
+    /// <summary>The length only: a body of megabytes must not flood a test's output.</summary>
+    public override string ToString() => $"ReplaceBody {{ Body = {Body.Length} chars, Path = {Path} }}";
+}

@@ -3,7 +3,7 @@ namespace CyberVault.Simulator;
 /// <summary>
 /// A FIFO of faults for the next API responses. Each entry applies to <c>count</c> consecutive responses.
 /// A <see cref="RepeatCursor"/> at the head waits for the next alert listing; other requests skip past it
-/// without consuming it. Requests rejected by authentication or the real rate limit consume nothing.
+/// without consuming it; so do requests to other paths than a <see cref="ReplaceBody"/>'s. Requests rejected by authentication or the real rate limit consume nothing.
 /// </summary>
 public sealed class FaultInjector
 {
@@ -57,13 +57,17 @@ public sealed class FaultInjector
 
     internal void SlowWaitEnded() => Interlocked.Decrement(ref _slowWaiting);
 
-    internal Fault? TakeFor(bool isAlertListing)
+    internal Fault? TakeFor(bool isAlertListing, string path)
     {
         lock (_gate)
         {
             for (LinkedListNode<(Fault Fault, int Remaining)>? node = _queue.First; node is not null; node = node.Next)
             {
                 if (node.Value.Fault is RepeatCursor && !isAlertListing)
+                {
+                    continue;
+                }
+                if (node.Value.Fault is ReplaceBody { Path: { } only } && !string.Equals(only, path, StringComparison.Ordinal))
                 {
                     continue;
                 }

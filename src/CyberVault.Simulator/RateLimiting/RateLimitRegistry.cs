@@ -96,7 +96,20 @@ public sealed class RateLimitRegistry
         }
     }
 
-    /// <summary>Constant-time lookup of a presented bearer key; null when unknown.</summary>
+    /// <summary>
+    /// Revokes <paramref name="key"/> (or, with <paramref name="revoked"/> false, reinstates it): a revoked key is
+    /// answered 401 like an unknown one, as the API does once a key is deleted in the console.
+    /// </summary>
+    public void SetRevoked(string key, bool revoked = true)
+    {
+        KeyState state = Find(key);
+        lock (state)
+        {
+            state.Revoked = revoked;
+        }
+    }
+
+    /// <summary>Constant-time lookup of a presented bearer key; null when unknown or revoked.</summary>
     internal KeyState? Authenticate(string presented)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(presented);
@@ -108,7 +121,14 @@ public sealed class RateLimitRegistry
                 match = state;
             }
         }
-        return match;
+        if (match is not null)
+        {
+            lock (match)
+            {
+                return match.Revoked ? null : match;
+            }
+        }
+        return null;
     }
 
     /// <summary>
@@ -229,5 +249,6 @@ public sealed class RateLimitRegistry
         public int Count { get; set; }
         public long TokenUnits { get; set; }
         public DateTimeOffset LastRefill { get; set; }
+        public bool Revoked { get; set; }
     }
 }

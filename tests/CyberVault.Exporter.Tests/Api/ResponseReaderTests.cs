@@ -79,7 +79,7 @@ public class ResponseReaderTests
         var (page, error) = await Read(json, CyberVaultJsonContext.Default.AlertsPage);
 
         Assert.Null(error);
-        Assert.Equal(expected, ResponseReader.Validate(page!));
+        Assert.Equal(expected, ResponseReader.Validate(page!, 200));
     }
 
     [Fact]
@@ -88,8 +88,33 @@ public class ResponseReaderTests
         var (page, error) = await Read("""{"data":[{"id":"a","severity":"nuclear","status":"open","extra":true}],"next_cursor":"c2"}""", CyberVaultJsonContext.Default.AlertsPage);
 
         Assert.Null(error);
-        Assert.Null(ResponseReader.Validate(page!));
+        Assert.Null(ResponseReader.Validate(page!, 200));
         Assert.Equal("nuclear", page!.Data![0].Severity);
         Assert.Equal("c2", page.NextCursor);
+    }
+
+    [Fact]
+    public async Task A_page_of_a_million_items_is_refused_without_allocating_a_million_items()
+    {
+        // 3 MB of "{}": within the size bound, yet a million objects (some 100 MB) if read without the item bound.
+        var bytes = Encoding.UTF8.GetBytes("{\"data\":[" + string.Join(',', Enumerable.Repeat("{}", 1_000_000)) + "],\"has_more\":false}");
+        using var stream = new MemoryStream(bytes);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var read = ResponseReader.ReadAsync(stream, CyberVaultJsonContext.Default.AlertsPage, ResponseReader.MaxBodyBytes, TestContext.Current.CancellationToken);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // A MemoryStream never makes the read wait, so everything it allocated was allocated on this thread.
+        Assert.True(read.IsCompletedSuccessfully);
+        Assert.Equal($"field data has more than {BoundedAlertListConverter.MaxItems} items, more than any request asks for", (await read).Error);
+        Assert.True(allocated < 32L * 1024 * 1024, $"{allocated / (1024 * 1024)} MiB allocated");
+    }
+
+    [Fact]
+    public async Task A_bad_field_in_an_item_is_named_with_the_items_index()
+    {
+        var (_, error) = await Read("""{"data":[{"id":"a","severity":"low","status":"open"},{"id":"b","severity":["x"],"status":"open"}],"has_more":false}""", CyberVaultJsonContext.Default.AlertsPage);
+
+        Assert.StartsWith("field data[1].severity is not valid", error, StringComparison.Ordinal);
     }
 }

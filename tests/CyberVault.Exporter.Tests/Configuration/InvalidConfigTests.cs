@@ -59,6 +59,25 @@ public class InvalidConfigTests
         { "webhook-path-without-slash.yml", 1, ["7:13: targets[0].webhook.path: webhooks/production must start with /"] },
         { "webhook-duplicate-path.yml", 1, ["12:13: targets[1].webhook.path: /hooks/CV is already the webhook path of targets[0]"] },
         { "webhook-body-too-large.yml", 1, ["7:23: targets[0].webhook.max_body_bytes: 20000000 is above the maximum 10485760"] },
+        { "not-utf8-latin1.yml", 1, ["not-utf8-latin1.yml:2:14: the file is not UTF-8 text (the byte 0xE9); save it as UTF-8"] },
+        { "binary-file.yml", 1, ["binary-file.yml:1:2: the file is not UTF-8 text (the byte 0x8B)", "compressed"] },
+        { "tabs-for-indentation.yml", 1, ["tabs-for-indentation.yml:2:1: YAML syntax error: a tab in the indentation; YAML indents with spaces only"] },
+        { "api-key-file-passed-as-config.yml", 1, ["1:1: expected a mapping with the keys web and targets, got a value that looks like an API key (not shown)"] },
+        { "targets-not-a-list.yml", 1, ["2:3: targets: expected a list of targets, got a mapping"] },
+        { "target-not-a-mapping.yml", 1, ["2:5: targets[0]: expected a mapping (key: value lines), got the value production"] },
+        { "missing-name.yml", 1, ["2:5: targets[0].name: missing; required: a name for the target label"] },
+        { "missing-base-url.yml", 1, ["2:5: targets[0].base_url: missing; required: the API's base URL"] },
+        { "empty-value.yml", 1, ["5:10: targets[0].tier: a value is required"] },
+        { "api-key-file-empty.yml", 1, ["4:19: targets[0].api_key_file: is empty; expected the path of a file"] },
+        { "ca-file-empty.yml", 1, ["7:16: targets[0].tls.ca_file: is empty; expected the path of a file"] },
+        { "negative-duration.yml", 1, ["7:24: targets[0].polling.status_interval: -15s is not a duration"] },
+        { "number-overflow.yml", 1, ["7:18: targets[0].polling.page_size: 99999999999999999999 is not an integer"] },
+        { "max-pages-zero.yml", 1, ["7:18: targets[0].polling.max_pages: 0 is below the minimum 1"] },
+        { "alert-statuses-not-a-list.yml", 1, ["7:23: targets[0].polling.alert_statuses: expected a list (e.g. [a, b]), got the value open"] },
+        { "listen-port-out-of-range.yml", 1, ["2:19: web.listen_address: \":70000\" is not a listen address: port \"70000\" is not a number from 0 to 65535"] },
+        { "unknown-web-key.yml", 1, ["2:3: web.listen_adress: unknown key in web (did you mean listen_address?)"] },
+        { "merge-key.yml", 1, ["6:5: targets[0].<<: YAML merge keys are not supported; write the keys out"] },
+        { "webhook-bad-dedupe-window.yml", 1, ["9:22: targets[0].webhook.dedupe_window: forever is not a duration"] },
         {
             "several-mistakes.yml", 3,
             [
@@ -102,6 +121,7 @@ public class InvalidConfigTests
     [Theory]
     [InlineData("inline-api-key.yml", "cv_live_8xK9mP2nQ7vR4wL1")]
     [InlineData("api-key-env-looks-like-a-key.yml", "cv_live_8xK9mP2nQ7vR4wL1")]
+    [InlineData("api-key-file-passed-as-config.yml", "cv_live_abcdef0123456789")]
     [InlineData("url-with-query.yml", "hunter2")]
     [InlineData("url-with-userinfo.yml", "hunter2")]
     [InlineData("url-with-userinfo.yml", "admin")]

@@ -88,14 +88,20 @@ internal sealed class SimulatorHarness : IAsyncDisposable
         return (new TargetPoller(runtime, api, Store, Time, LoggerFactory.CreateLogger("poller")), runtime);
     }
 
+    /// <summary>
+    /// Nothing is on the wire but requests the simulator holds for a <see cref="Slow"/> fault: those wait for fake
+    /// time, so it may advance.
+    /// </summary>
+    public bool Quiet => InFlight.Count <= Simulator.Faults.SlowRequestsWaiting;
+
     public Task DriveAsync(Task task, TimeSpan maxFake) =>
-        TestSupport.DriveAsync(Time, task, TimeSpan.FromMilliseconds(100), maxFake, () => InFlight.Quiet);
+        TestSupport.DriveAsync(Time, task, TimeSpan.FromMilliseconds(100), maxFake, () => Quiet);
 
     public Task AdvanceAsync(TimeSpan total, Action? eachStep = null, TimeSpan? step = null) =>
         TestSupport.AdvanceAsync(Time, total, step ?? TimeSpan.FromMilliseconds(250), () =>
         {
             eachStep?.Invoke();
-            return InFlight.Quiet;
+            return Quiet;
         });
 
     /// <summary>Every log line's message, exception and state, for the "key in no log line" check.</summary>

@@ -40,7 +40,7 @@ internal static class TestSupport
 
     /// <summary>A runtime whose key comes from a fixed value (no file, no environment).</summary>
     public static TargetRuntime Runtime(TargetConfig target, TimeProvider time, string key = Key) =>
-        new(target, new global::CyberVault.Exporter.Budget.RequestBudget(global::CyberVault.Exporter.Budget.BudgetPlan.For(target), time, target.Name), new ApiKeyProvider(new ApiKeySource(null, "CV_KEY"), _ => key), new ApiRequestCounters());
+        new(target, new global::CyberVault.Exporter.Budget.RequestBudget(global::CyberVault.Exporter.Budget.BudgetPlan.For(target), time, target.Name), new ApiKeyProvider(new ApiKeySource(null, "CV_KEY"), _ => key), new());
 
     /// <summary>
     /// Waits (in real time, bounded) for <paramref name="task"/> to finish, advancing fake time by <paramref name="step"/>
@@ -169,7 +169,9 @@ internal sealed class InFlightCounter
 {
     private int _inFlight;
 
-    public bool Quiet => Volatile.Read(ref _inFlight) == 0;
+    public bool Quiet => Count == 0;
+
+    public int Count => Volatile.Read(ref _inFlight);
 
     public void Enter() => Interlocked.Increment(ref _inFlight);
 

@@ -82,7 +82,7 @@ public class TargetPollerTests
     {
         var time = TestSupport.NewTime();
         var runtime = TestSupport.Runtime(TestSupport.Target(polling: Fast), time);
-        runtime.Requests.Increment("status", "200");
+        runtime.Requests.Increment(("status", "200"));
         var poller = new TargetPoller(runtime, new FakeApi(), new SnapshotStore(), time);
         await poller.PollStatusOnceAsync(Ct);
 

@@ -227,4 +227,39 @@ public sealed class FaultTests
         Assert.Throws<ArgumentNullException>(() => faults.Enqueue(null!));
         Assert.Equal(0, faults.Pending);
     }
+
+    [Fact]
+    public async Task ReplaceBody_keeps_the_real_status_and_sends_the_given_body_chunked_to_its_path_only()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await using SimHarness h = await SimHarness.StartAsync(cancellationToken: ct);
+        string big = "{\"data\":[" + string.Concat(Enumerable.Repeat("\"x\",", 100_000)) + "\"x\"]}";
+        h.Simulator.Faults.Enqueue(new ReplaceBody(big, "/v2/alerts"));
+
+        using HttpResponseMessage status = await h.Client.GetAsync("status", ct);
+        using HttpResponseMessage alerts = await h.Client.GetAsync("alerts", HttpCompletionOption.ResponseHeadersRead, ct);
+
+        Assert.Equal("operational", (await SimHarness.ReadJsonAsync(status, ct)).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, alerts.StatusCode);
+        Assert.Null(alerts.Content.Headers.ContentLength);
+        Assert.True(alerts.Headers.TransferEncodingChunked);
+        Assert.Equal(big, await alerts.Content.ReadAsStringAsync(ct));
+        Assert.Equal(0, h.Simulator.Faults.Pending);
+    }
+
+    [Fact]
+    public async Task A_revoked_key_gets_401_until_it_is_reinstated()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await using SimHarness h = await SimHarness.StartAsync(cancellationToken: ct);
+
+        h.Simulator.RateLimits.SetRevoked(h.Key);
+        using HttpResponseMessage revoked = await h.Client.GetAsync("status", ct);
+        h.Simulator.RateLimits.SetRevoked(h.Key, revoked: false);
+        using HttpResponseMessage reinstated = await h.Client.GetAsync("status", ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, reinstated.StatusCode);
+        Assert.Equal([null, "key-1"], h.Simulator.Requests.Snapshot().Select(r => r.KeyId));
+    }
 }
