@@ -62,14 +62,18 @@ public sealed class DemoModeTests
         // in parallel on a 2-core machine, and it ends as soon as the second poll is counted.
         var deadline = Stopwatch.StartNew();
         double polls;
+        string exposition;
         do
         {
             await Task.Delay(250, Ct);
-            polls = StatusPolls(await client.GetStringAsync("/metrics", Ct));
+            exposition = await client.GetStringAsync("/metrics", Ct);
+            polls = StatusPolls(exposition);
         }
         while (polls < 2 && deadline.Elapsed < TimeSpan.FromSeconds(30));
 
-        Assert.True(polls >= 2, $"only {polls} status polls after {deadline.Elapsed.TotalSeconds:F1} s");
+        // On failure, show what the exporter said about its target (collectors, failures, API answers, budget).
+        Assert.True(polls >= 2, $"only {polls} status polls after {deadline.Elapsed.TotalSeconds:F1} s; the demo target's series:\n"
+            + string.Join('\n', exposition.Split('\n').Where(l => l.StartsWith("cybervault_", StringComparison.Ordinal) && !l.Contains("_bucket", StringComparison.Ordinal) && !l.StartsWith("cybervault_alerts", StringComparison.Ordinal))));
     }
 
     private static Uri Address(WebApplication app) =>
