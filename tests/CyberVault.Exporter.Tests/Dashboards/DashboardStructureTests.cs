@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CyberVault.Exporter.Metrics;
+using CyberVault.Exporter.Tests.Metrics;
 using CyberVault.Exporter.Tests.Support;
 
 namespace CyberVault.Exporter.Tests.Dashboards;
@@ -170,7 +171,7 @@ public sealed partial class DashboardStructureTests
 
         var unknown = expressions
             .SelectMany(e => MetricToken().Matches(e.Expr).Select(m => $"{m.Value} in {e.Where}"))
-            .Where(token => !ExposedSeries.ContainsKey(token.Split(' ')[0]))
+            .Where(token => !ExposedSeries.ByName.ContainsKey(token.Split(' ')[0]))
             .ToList();
 
         Assert.True(unknown.Count == 0, "not served by the exporter:\n" + string.Join('\n', unknown));
@@ -183,21 +184,19 @@ public sealed partial class DashboardStructureTests
         var problems = new List<string>();
         foreach (var query in GrafanaDashboard.Load(file).Queries)
         {
-            foreach (Match selector in Selector().Matches(query.Expr))
+            foreach (var selector in ExposedSeries.Selectors(query.Expr))
             {
-                if (!ExposedSeries.TryGetValue(selector.Groups["name"].Value, out var series))
+                if (!selector.Name.StartsWith("cybervault_", StringComparison.Ordinal) || !ExposedSeries.ByName.TryGetValue(selector.Name, out var series))
                 {
                     continue; // reported by the metric name test
                 }
 
-                var matchers = selector.Groups["matchers"].Value;
-                var labels = LabelMatcher().Matches(matchers).Select(m => m.Groups["label"].Value).ToList();
-                problems.AddRange(labels
+                problems.AddRange(selector.Labels
                     .Where(l => !series.Labels.Contains(l))
-                    .Select(l => $"{query}: {selector.Value} matches label {l}, which the series does not have"));
-                if (series.Labels.Contains(MetricCatalogue.TargetLabel) && !matchers.Contains(TargetSelector, StringComparison.Ordinal))
+                    .Select(l => $"{query}: {selector.Text} matches label {l}, which the series does not have"));
+                if (series.Labels.Contains(MetricCatalogue.TargetLabel) && !selector.Matchers.Contains(TargetSelector, StringComparison.Ordinal))
                 {
-                    problems.Add($"{query}: {selector.Value} does not filter by {TargetSelector}");
+                    problems.Add($"{query}: {selector.Text} does not filter by {TargetSelector}");
                 }
             }
 
@@ -231,8 +230,8 @@ public sealed partial class DashboardStructureTests
         var used = GrafanaDashboard.All()
             .SelectMany(d => d.Queries)
             .SelectMany(q => MetricToken().Matches(q.Expr).Select(m => m.Value))
-            .Where(ExposedSeries.ContainsKey)
-            .Select(name => ExposedSeries[name].Metric.Name)
+            .Where(ExposedSeries.ByName.ContainsKey)
+            .Select(name => ExposedSeries.ByName[name].Metric.Name)
             .ToHashSet(StringComparer.Ordinal);
 
         var unused = MetricCatalogue.All.Select(m => m.Name).Where(name => !used.Contains(name)).ToList();
@@ -260,34 +259,6 @@ public sealed partial class DashboardStructureTests
         {
             Assert.Contains(docs, l => l.Contains($"`dashboards/{file}`", StringComparison.Ordinal));
         }
-    }
-
-    /// <summary>
-    /// Every series name a query may use, mapped to its catalogue metric and the labels a selector may match on:
-    /// gauges and counters as named (counters already end in _total, which prometheus-net keeps), histograms as
-    /// their _bucket (with le), _sum and _count series; job and instance are added by Prometheus.
-    /// </summary>
-    private static readonly Dictionary<string, (MetricDescriptor Metric, HashSet<string> Labels)> ExposedSeries = BuildExposedSeries();
-
-    private static Dictionary<string, (MetricDescriptor, HashSet<string>)> BuildExposedSeries()
-    {
-        var series = new Dictionary<string, (MetricDescriptor, HashSet<string>)>(StringComparer.Ordinal);
-        foreach (var metric in MetricCatalogue.All)
-        {
-            HashSet<string> labels = [.. metric.LabelNames, "job", "instance"];
-            if (metric.Kind == MetricKind.Histogram)
-            {
-                series[metric.Name + "_bucket"] = (metric, [.. labels, "le"]);
-                series[metric.Name + "_sum"] = (metric, labels);
-                series[metric.Name + "_count"] = (metric, labels);
-            }
-            else
-            {
-                series[metric.Name] = (metric, labels);
-            }
-        }
-
-        return series;
     }
 
     private static void CollectDatasourceReferences(JsonElement element, string path, List<(string, JsonElement)> found)
@@ -337,12 +308,6 @@ public sealed partial class DashboardStructureTests
 
     [GeneratedRegex(@"\bcybervault_[a-z0-9_]*[a-z0-9]")]
     private static partial Regex MetricToken();
-
-    [GeneratedRegex(@"(?<name>\bcybervault_[a-z0-9_]+)\s*\{(?<matchers>[^}]*)\}")]
-    private static partial Regex Selector();
-
-    [GeneratedRegex(@"(?<label>[a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*""")]
-    private static partial Regex LabelMatcher();
 
     [GeneratedRegex(@"\[(?<window>[^\]]+)\]")]
     private static partial Regex RangeWindow();

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using CyberVault.Exporter.Metrics;
+using CyberVault.Exporter.Tests.Metrics;
 using CyberVault.Exporter.Tests.Support;
 
 namespace CyberVault.Exporter.Tests.Deploy;
@@ -11,9 +11,6 @@ namespace CyberVault.Exporter.Tests.Deploy;
 public sealed partial class AlertRulesTests
 {
     private static readonly string[] Severities = ["critical", "warning", "info"];
-
-    /// <summary>Labels Prometheus adds to every scraped series; a rule may select on them.</summary>
-    private static readonly string[] TargetLabels = ["job", "instance"];
 
     private static readonly string[] PromQlKeywords = ["and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring", "group_left", "group_right"];
 
@@ -85,25 +82,21 @@ public sealed partial class AlertRulesTests
     [Fact]
     public void Every_metric_a_rule_reads_is_in_the_catalogue_and_every_label_it_selects_exists()
     {
-        var known = MetricCatalogue.All.ToDictionary(m => m.Name, m => m, StringComparer.Ordinal);
-
         Assert.All(DeployFiles.Rules(), rule =>
         {
             var metrics = MetricNames(rule.Expr);
             Assert.True(metrics.Count > 0, $"{rule.Name}: no metric found in {rule.Expr}");
             foreach (var metric in metrics)
             {
-                Assert.True(metric == "up" || Descriptor(known, metric) is not null, $"{rule.Name}: {metric} is not in MetricCatalogue");
+                Assert.True(metric == "up" || ExposedSeries.ByName.ContainsKey(metric), $"{rule.Name}: {metric} is not in MetricCatalogue");
             }
 
-            foreach (Match selector in Selector().Matches(rule.Expr))
+            foreach (var selector in ExposedSeries.Selectors(rule.Expr))
             {
-                var metric = selector.Groups["name"].Value;
-                var labels = metric == "up" ? [] : Descriptor(known, metric)!.LabelNames.ToArray();
-                foreach (Match matcher in Matcher().Matches(selector.Groups["matchers"].Value))
+                var labels = selector.Name == "up" ? [.. ExposedSeries.ScrapeLabels] : ExposedSeries.ByName[selector.Name].Labels;
+                foreach (var label in selector.Labels)
                 {
-                    var label = matcher.Groups["label"].Value;
-                    Assert.True(labels.Contains(label) || TargetLabels.Contains(label), $"{rule.Name}: {metric} has no label {label}");
+                    Assert.True(labels.Contains(label), $"{rule.Name}: {selector.Name} has no label {label}");
                 }
             }
         });
@@ -148,18 +141,6 @@ public sealed partial class AlertRulesTests
 
     private static bool ExpressionKeepsTarget(AlertRule rule) => rule.Expr.Contains("cybervault_", StringComparison.Ordinal) && !rule.Expr.Contains("cybervault_exporter_", StringComparison.Ordinal);
 
-    private static MetricDescriptor? Descriptor(Dictionary<string, MetricDescriptor> known, string name)
-    {
-        if (known.TryGetValue(name, out var metric))
-        {
-            return metric;
-        }
-
-        // A histogram is read through its _bucket, _sum and _count series.
-        var histogram = HistogramSeries().Match(name);
-        return histogram.Success && known.TryGetValue(histogram.Groups["base"].Value, out var h) && h.Kind == MetricKind.Histogram ? h : null;
-    }
-
     /// <summary>The metric names in a PromQL expression: identifiers that are not functions, keywords, label names or durations.</summary>
     private static HashSet<string> MetricNames(string expr)
     {
@@ -192,15 +173,6 @@ public sealed partial class AlertRulesTests
 
     [GeneratedRegex(@"[^a-z0-9 _-]")]
     private static partial Regex AnchorPunctuation();
-
-    [GeneratedRegex(@"(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{(?<matchers>[^}]*)\}")]
-    private static partial Regex Selector();
-
-    [GeneratedRegex(@"(?<label>[a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*""")]
-    private static partial Regex Matcher();
-
-    [GeneratedRegex(@"^(?<base>.+)_(bucket|sum|count)$")]
-    private static partial Regex HistogramSeries();
 
     [GeneratedRegex(@"""(?:[^""\\]|\\.)*""")]
     private static partial Regex StringLiteral();
