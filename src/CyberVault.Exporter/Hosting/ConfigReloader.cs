@@ -42,7 +42,7 @@ internal sealed class ConfigReloader : IDisposable
     private readonly string _source;
     private readonly PollingService _polling;
     private readonly WebhookReceivers? _webhooks;
-    private readonly ReloadableConfiguredTargets _targets;
+    private readonly ConfiguredTargets _targets;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -59,7 +59,7 @@ internal sealed class ConfigReloader : IDisposable
         string source,
         PollingService polling,
         WebhookReceivers? webhooks,
-        ReloadableConfiguredTargets targets,
+        ConfiguredTargets targets,
         ReloadStatusSource status,
         TimeProvider time,
         ILogger<ConfigReloader> logger,

@@ -167,7 +167,7 @@ internal static class ExporterHost
     /// </summary>
     private static void AddReload(IServiceCollection services, CommandLineOptions options, ExporterConfig config)
     {
-        var targets = new ReloadableConfiguredTargets([.. config.Targets.Select(t => t.Name)]);
+        var targets = new ConfiguredTargets([.. config.Targets.Select(t => t.Name)]);
         Func<ExporterConfig> load = options.Demo ? () => config : () => ConfigLoader.Load(options.ConfigFile);
         var source = options.Demo ? "the demo configuration" : options.ConfigFile;
         services.AddSingleton(targets);

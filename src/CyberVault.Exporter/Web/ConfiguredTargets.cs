@@ -6,20 +6,8 @@ internal interface IConfiguredTargets
     IReadOnlyList<string> Names { get; }
 }
 
-/// <summary>A fixed list of target names, as read from the config at startup.</summary>
-internal sealed class StaticConfiguredTargets : IConfiguredTargets
-{
-    public StaticConfiguredTargets(IReadOnlyList<string> names)
-    {
-        ArgumentNullException.ThrowIfNull(names);
-        Names = [.. names];
-    }
-
-    public IReadOnlyList<string> Names { get; }
-}
-
-/// <summary>The target names of the configuration in use; a live reload swaps the list.</summary>
-internal sealed class ReloadableConfiguredTargets(IReadOnlyList<string> names) : IConfiguredTargets
+/// <summary>The target names of the configuration in use: read at start, swapped by a live reload.</summary>
+internal sealed class ConfiguredTargets(IReadOnlyList<string> names) : IConfiguredTargets
 {
     private volatile IReadOnlyList<string> _names = [.. names ?? throw new ArgumentNullException(nameof(names))];
 

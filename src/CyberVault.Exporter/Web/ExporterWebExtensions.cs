@@ -26,7 +26,7 @@ internal static class ExporterWebExtensions
     public static IServiceCollection AddExporterWeb(this IServiceCollection services, IReadOnlyList<string> targetNames)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton<IConfiguredTargets>(new StaticConfiguredTargets(targetNames));
+        services.TryAddSingleton<IConfiguredTargets>(new ConfiguredTargets(targetNames));
         return services.AddExporterWeb();
     }
 
