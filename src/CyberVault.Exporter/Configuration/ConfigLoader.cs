@@ -558,38 +558,16 @@ internal static class ConfigLoader
             }
 
             var caPath = Join(path, "ca_file");
-            var file = ReadPath(caEntry.Value, caPath);
-            if (file is null)
+            var file = ReadExistingFile(caEntry.Value, caPath);
+            if (file is null || ReadPemCertificates(caEntry.Value, caPath, file) is not { } certificates)
             {
                 return null;
             }
 
-            if (!File.Exists(file))
+            // Only checked here: the API client loads the file itself when it builds its handler.
+            foreach (var certificate in certificates)
             {
-                Error(caEntry.Value, caPath, $"{Show(caEntry.Value)} does not exist ({file})");
-                return null;
-            }
-
-            try
-            {
-                var certificates = new X509Certificate2Collection();
-                certificates.ImportFromPemFile(file);
-                var count = certificates.Count;
-                foreach (var certificate in certificates)
-                {
-                    certificate.Dispose();
-                }
-
-                if (count == 0)
-                {
-                    Error(caEntry.Value, caPath, $"{Show(caEntry.Value)} contains no PEM certificate (-----BEGIN CERTIFICATE-----)");
-                    return null;
-                }
-            }
-            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
-            {
-                Error(caEntry.Value, caPath, $"{Show(caEntry.Value)} cannot be read as PEM certificates: {e.Message}");
-                return null;
+                certificate.Dispose();
             }
 
             return file;

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using YamlDotNet.RepresentationModel;
 using static CyberVault.Exporter.Configuration.ConfigLoader;
 
@@ -40,6 +42,42 @@ internal abstract class YamlNodeReader(string source, string baseDirectory)
         }
 
         return Path.GetFullPath(text, BaseDirectory);
+    }
+
+    /// <summary>A path (as <see cref="ReadPath"/>) that must name an existing file.</summary>
+    protected string? ReadExistingFile(YamlNode node, string path)
+    {
+        var file = ReadPath(node, path);
+        if (file is not null && !File.Exists(file))
+        {
+            Error(node, path, $"{Show(node)} does not exist ({file})");
+            return null;
+        }
+
+        return file;
+    }
+
+    /// <summary>The PEM certificates of <paramref name="file"/> (a CA bundle): at least one, else an error naming the value.</summary>
+    protected X509Certificate2Collection? ReadPemCertificates(YamlNode node, string path, string file)
+    {
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPemFile(file);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            Error(node, path, $"{Show(node)} cannot be read as PEM certificates: {e.Message}");
+            return null;
+        }
+
+        if (certificates.Count == 0)
+        {
+            Error(node, path, $"{Show(node)} contains no PEM certificate (-----BEGIN CERTIFICATE-----)");
+            return null;
+        }
+
+        return certificates;
     }
 
     protected Dictionary<string, Entry> ReadKeys(YamlMappingNode mapping, string path, IReadOnlyList<string> known)

@@ -129,10 +129,10 @@ internal static partial class WebConfigLoader
             var keys = ReadKeys(mapping, path, TlsKeys);
             RefuseUnsupported(keys, path);
             var certFile = Required(keys, mapping, path, "cert_file", "the server certificate (PEM) file") is { } certEntry
-                ? ReadExistingFile(certEntry.Value, Join(path, "cert_file"))
+                ? ReadWatchedFile(certEntry.Value, Join(path, "cert_file"))
                 : null;
             var keyFile = Required(keys, mapping, path, "key_file", "the server certificate's private key (PEM) file") is { } keyEntry
-                ? ReadExistingFile(keyEntry.Value, Join(path, "key_file"))
+                ? ReadWatchedFile(keyEntry.Value, Join(path, "key_file"))
                 : null;
             var clientAuth = keys.TryGetValue("client_auth_type", out var authEntry)
                 ? ReadClientAuth(authEntry.Value, Join(path, "client_auth_type"))
@@ -169,15 +169,10 @@ internal static partial class WebConfigLoader
             }
         }
 
-        private string? ReadExistingFile(YamlNode node, string path)
+        /// <summary>An existing file that the watch re-reads for changes (certificate, key, CA).</summary>
+        private string? ReadWatchedFile(YamlNode node, string path)
         {
-            var file = ReadPath(node, path);
-            if (file is not null && !File.Exists(file))
-            {
-                Error(node, path, $"{Show(node)} does not exist ({file})");
-                return null;
-            }
-
+            var file = ReadExistingFile(node, path);
             if (file is not null)
             {
                 _files.Add(file);
@@ -232,30 +227,8 @@ internal static partial class WebConfigLoader
                 return null;
             }
 
-            var file = ReadExistingFile(caEntry.Value, caPath);
-            if (file is null)
-            {
-                return null;
-            }
-
-            var cas = new X509Certificate2Collection();
-            try
-            {
-                cas.ImportFromPemFile(file);
-            }
-            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
-            {
-                Error(caEntry.Value, caPath, $"{Show(caEntry.Value)} cannot be read as PEM certificates: {e.Message}");
-                return null;
-            }
-
-            if (cas.Count == 0)
-            {
-                Error(caEntry.Value, caPath, $"{Show(caEntry.Value)} contains no PEM certificate (-----BEGIN CERTIFICATE-----)");
-                return null;
-            }
-
-            return cas;
+            var file = ReadWatchedFile(caEntry.Value, caPath);
+            return file is null ? null : ReadPemCertificates(caEntry.Value, caPath, file);
         }
 
         private SslProtocols? ReadVersions(Dictionary<string, Entry> keys, string path)
