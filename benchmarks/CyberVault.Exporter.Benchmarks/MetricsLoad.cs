@@ -78,7 +78,7 @@ internal static class MetricsLoad
             Console.WriteLine(FormattableString.Invariant($"throughput:                 {all.Count / elapsed.TotalSeconds:F0} scrapes/s"));
             if (all.Count > 0)
             {
-                Console.WriteLine(FormattableString.Invariant($"latency p50 / p99 / max:    {Percentile(all, 0.50):F1} / {Percentile(all, 0.99):F1} / {all[^1]:F1} ms"));
+                Console.WriteLine(FormattableString.Invariant($"latency p50 / p99 / max:    {Stats.Percentile(all, 0.50):F1} / {Stats.Percentile(all, 0.99):F1} / {all[^1]:F1} ms"));
             }
 
             Console.WriteLine(FormattableString.Invariant($"exporter RSS after warm-up: {Mb(baselineRss):F1} MB"));
@@ -199,8 +199,4 @@ internal static class MetricsLoad
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 }

@@ -82,9 +82,9 @@ internal static class WebhookLatency
             Console.WriteLine(FormattableString.Invariant($"timed out (>5 s):  {timedOut}"));
             if (latencies.Count > 0)
             {
-                Console.WriteLine(FormattableString.Invariant($"latency p50:       {Percentile(latencies, 0.50):F2} ms"));
-                Console.WriteLine(FormattableString.Invariant($"latency p90:       {Percentile(latencies, 0.90):F2} ms"));
-                Console.WriteLine(FormattableString.Invariant($"latency p99:       {Percentile(latencies, 0.99):F2} ms"));
+                Console.WriteLine(FormattableString.Invariant($"latency p50:       {Stats.Percentile(latencies, 0.50):F2} ms"));
+                Console.WriteLine(FormattableString.Invariant($"latency p90:       {Stats.Percentile(latencies, 0.90):F2} ms"));
+                Console.WriteLine(FormattableString.Invariant($"latency p99:       {Stats.Percentile(latencies, 0.99):F2} ms"));
                 Console.WriteLine(FormattableString.Invariant($"latency max:       {latencies[^1]:F2} ms"));
                 Console.WriteLine(FormattableString.Invariant($"latency mean:      {latencies.Average():F2} ms"));
             }
@@ -92,7 +92,7 @@ internal static class WebhookLatency
             var failed = simulator.Webhooks.Deliveries().Count(d => !d.Succeeded);
             Console.WriteLine(FormattableString.Invariant($"failed deliveries: {failed}"));
             await app.StopAsync();
-            return timedOut == 0 && failed == 0 && latencies.Count > 0 && Percentile(latencies, 0.99) < 50 ? 0 : 1;
+            return timedOut == 0 && failed == 0 && latencies.Count > 0 && Stats.Percentile(latencies, 0.99) < 50 ? 0 : 1;
         }
         finally
         {
@@ -120,8 +120,4 @@ internal static class WebhookLatency
 
         return false;
     }
-
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 }
